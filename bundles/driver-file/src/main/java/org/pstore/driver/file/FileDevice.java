@@ -1,0 +1,197 @@
+package org.pstore.driver.file;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Set;
+
+import org.pstore.api.PstoreException;
+import org.pstore.api.device.StorageDevice;
+
+/**
+ * A pstore partition in a regular file or on a block device node. Every write is forced to the
+ * medium before it returns; the panic write is the same positional write, which allocates nothing
+ * when handed a direct buffer.
+ */
+public final class FileDevice implements StorageDevice {
+
+    private final Path path;
+    private final FileChannel channel;
+    private final long size;
+    private final boolean readOnly;
+
+    private FileDevice(Path path, FileChannel channel, long size, boolean readOnly) {
+        this.path = path;
+        this.channel = channel;
+        this.size = size;
+        this.readOnly = readOnly;
+    }
+
+    /**
+     * Opens an existing image file or block device node; its size is the file's length or the
+     * device's capacity.
+     */
+    public static FileDevice open(Path path, boolean readOnly) throws PstoreException {
+        checkIsFileOrDevice(path);
+        FileChannel channel = openChannel(path, readOnly
+                ? Set.of(StandardOpenOption.READ)
+                : Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
+        return new FileDevice(path, channel, sizeOf(path, channel), readOnly);
+    }
+
+    /**
+     * Opens the image file at {@code path}, creating it with {@code size} zero bytes when it is
+     * missing. An existing file of another size is refused and left as it is.
+     */
+    public static FileDevice openOrCreate(Path path, long size) throws PstoreException {
+        if (size <= 0) {
+            throw new PstoreException("device size must be positive, got " + size);
+        }
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS) && !Files.exists(path)) {
+            create(path, size);
+        }
+        FileDevice device = open(path, false);
+        if (Files.isRegularFile(path) && device.size != size) {
+            long actual = device.size;
+            closeQuietly(device);
+            throw new PstoreException(path + " is " + actual + " bytes, not the configured " + size);
+        }
+        return device;
+    }
+
+    private static void create(Path path, long size) throws PstoreException {
+        Path parent = path.toAbsolutePath().getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            throw new PstoreException("cannot create " + path + ": no such directory " + parent);
+        }
+        try (FileChannel c = openChannel(path, Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.READ, StandardOpenOption.WRITE))) {
+            // one byte at the end makes a sparse file of the full size, read back as zeros
+            c.write(ByteBuffer.allocate(1), size - 1);
+            c.force(true);
+        } catch (IOException e) {
+            throw new PstoreException("cannot create " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkIsFileOrDevice(Path path) throws PstoreException {
+        if (!Files.exists(path)) {
+            throw new PstoreException("no such file or device: " + path);
+        }
+        if (Files.isDirectory(path)) {
+            throw new PstoreException(path + " is a directory, not an image file or block device");
+        }
+    }
+
+    private static FileChannel openChannel(Path path, Set<? extends OpenOption> options)
+            throws PstoreException {
+        try {
+            return FileChannel.open(path, options);
+        } catch (AccessDeniedException e) {
+            throw new PstoreException("permission denied: " + path, e);
+        } catch (NoSuchFileException e) {
+            throw new PstoreException("no such file or device: " + path, e);
+        } catch (FileAlreadyExistsException e) {
+            throw new PstoreException("cannot create " + path + ": it appeared meanwhile", e);
+        } catch (IOException e) {
+            throw new PstoreException("cannot open " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long sizeOf(Path path, FileChannel channel) throws PstoreException {
+        try {
+            // for a block device node the JDK asks the kernel for the device's capacity
+            long size = channel.size();
+            if (size <= 0) {
+                throw new PstoreException(path + " has no size (empty file or unconfigured device)");
+            }
+            return size;
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new PstoreException("cannot size " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // already failing with a better message
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public String name() {
+        return path.toString();
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public void read(long position, ByteBuffer dst) throws IOException {
+        checkRange(position, dst.remaining());
+        long pos = position;
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, pos);
+            if (n < 0) {
+                throw new IOException(path + ": end of file at " + pos + " while reading");
+            }
+            pos += n;
+        }
+    }
+
+    @Override
+    public void write(long position, ByteBuffer src) throws IOException {
+        if (readOnly) {
+            throw new PstoreException(path + " is open read-only");
+        }
+        checkRange(position, src.remaining());
+        long pos = position;
+        while (src.hasRemaining()) {
+            pos += channel.write(src, pos);
+        }
+        channel.force(false);
+    }
+
+    @Override
+    public boolean hasPanicWrite() {
+        return !readOnly;
+    }
+
+    @Override
+    public void panicWrite(long position, ByteBuffer src) throws IOException {
+        write(position, src);
+    }
+
+    private void checkRange(long position, int length) throws IOException {
+        if (position < 0 || position > size - length) {
+            throw new IOException(path + ": access of " + length + " bytes at " + position
+                    + " is outside the device's " + size + " bytes");
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+
+    @Override
+    public String toString() {
+        return "FileDevice[" + path + ", " + size + " bytes" + (readOnly ? ", read-only" : "") + "]";
+    }
+}

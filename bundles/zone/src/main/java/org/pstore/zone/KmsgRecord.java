@@ -1,0 +1,36 @@
+package org.pstore.zone;
+
+import java.time.Instant;
+
+import org.pstore.zone.ZoneFormat.KmsgHeader;
+
+/**
+ * What the engine keeps in memory of a kmsg zone that holds a record: its headers, not its text.
+ * The inflated size of a compressed record is learnt on first listing.
+ */
+final class KmsgRecord {
+
+    static final int SIZE_UNKNOWN = -1;
+    static final int NOT_INFLATABLE = -2;
+
+    final int zone;
+    final int datalen;
+    final KmsgHeader header;
+    int inflatedSize = SIZE_UNKNOWN;
+
+    KmsgRecord(int zone, int datalen, KmsgHeader header) {
+        this.zone = zone;
+        this.datalen = datalen;
+        this.header = header;
+    }
+
+    /** Bytes of stored text: datalen less the kmsg header. */
+    int textLength() {
+        return datalen - ZoneFormat.KMSG_HEADER_SIZE;
+    }
+
+    Instant time() {
+        long seconds = Math.max(Instant.MIN.getEpochSecond(), Math.min(Instant.MAX.getEpochSecond(), header.seconds()));
+        return Instant.ofEpochSecond(seconds, Math.floorMod(header.nanos(), 1_000_000_000L));
+    }
+}

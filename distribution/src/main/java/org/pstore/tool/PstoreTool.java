@@ -1,0 +1,312 @@
+package org.pstore.tool;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import org.pstore.api.DumpReason;
+import org.pstore.api.PstoreException;
+import org.pstore.api.PstoreRecord;
+import org.pstore.api.RecordType;
+import org.pstore.api.WriteStatus;
+import org.pstore.api.device.StorageDevice;
+import org.pstore.driver.file.FileDevice;
+import org.pstore.zone.ZoneConfig;
+import org.pstore.zone.ZoneEngine;
+import org.pstore.zone.ZoneInfo;
+import org.pstore.zone.ZoneLayout;
+
+/**
+ * pstore-tool: lists, reads, erases and writes the records of a pstore/blk partition from the
+ * command line. Errors are one line on standard error and exit status 2, the device untouched.
+ */
+public final class PstoreTool {
+
+    static final int EXIT_OK = 0;
+    static final int EXIT_ERROR = 2;
+
+    private static final String USAGE = String.join("\n",
+            "usage: pstore-tool --device PATH [OPTIONS] COMMAND [ARGS]",
+            "options:  --device PATH            (required) the partition: image file or block device",
+            "          --size S                 create the image file at this size when missing (write only)",
+            "          --kmsg-size S            default 64K",
+            "          --pmsg-size S  --console-size S  --ftrace-size S    default 0 (disabled)",
+            "          --cpus N                 CPUs the ftrace area is split over, default 1",
+            "          --max-reason R           default 2 (oops and panic)",
+            "          --backend-name NAME      middle part of record names, default pstore_blk",
+            "          S is a byte count with an optional K or M suffix",
+            "commands: ls          one line per record: name TAB size TAB time (ISO-8601, UTC)",
+            "          cat NAME    the record's bytes, exactly as Linux shows them",
+            "          rm NAME     erase the record as Linux does",
+            "          write dmesg|pmsg|console [--reason panic|oops|emerg|shutdown] [--compress]",
+            "                      standard input becomes one record",
+            "          info        the layout: every zone's type, offset, size and header fields");
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    private final InputStream in;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    PstoreTool(InputStream in, PrintStream out, PrintStream err) {
+        this.in = in;
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new PstoreTool(System.in, System.out, System.err).run(args));
+    }
+
+    /** Runs one command; returns the exit status. */
+    int run(String[] args) {
+        try {
+            Invocation inv = Invocation.parse(args);
+            execute(inv);
+            out.flush();
+            return EXIT_OK;
+        } catch (UsageException e) {
+            err.println("pstore-tool: " + e.getMessage() + " (pstore-tool --help for usage)");
+        } catch (HelpRequested e) {
+            out.println(USAGE);
+            return EXIT_OK;
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("pstore-tool: " + e.getMessage());
+        }
+        return EXIT_ERROR;
+    }
+
+    private void execute(Invocation inv) throws IOException {
+        boolean writes = inv.command.equals("write") || inv.command.equals("rm");
+        try (StorageDevice device = openDevice(inv, writes)) {
+            ZoneEngine engine = ZoneEngine.open(device, inv.config);
+            try {
+                switch (inv.command) {
+                    case "ls" -> list(engine);
+                    case "cat" -> out.write(engine.read(inv.argument));
+                    case "rm" -> engine.erase(inv.argument);
+                    case "write" -> write(engine, inv);
+                    case "info" -> info(engine);
+                    default -> throw new IllegalStateException("unparsed command " + inv.command);
+                }
+            } finally {
+                engine.close();
+            }
+        }
+    }
+
+    private static StorageDevice openDevice(Invocation inv, boolean writes) throws PstoreException {
+        Path path = Path.of(inv.device);
+        if (inv.size > 0 && writes && inv.command.equals("write") && !Files.exists(path)) {
+            inv.config.layout().validate(inv.size); // refuse before a file is created
+            return FileDevice.openOrCreate(path, inv.size);
+        }
+        return FileDevice.open(path, !writes);
+    }
+
+    private void list(ZoneEngine engine) throws PstoreException {
+        for (PstoreRecord r : engine.records()) {
+            out.println(r.name() + "\t" + r.size() + "\t" + TIME.format(r.time().truncatedTo(ChronoUnit.SECONDS)));
+        }
+    }
+
+    private void write(ZoneEngine engine, Invocation inv) throws IOException {
+        byte[] bytes = in.readAllBytes();
+        WriteStatus status = inv.recordType == RecordType.DMESG
+                ? engine.dump(inv.reason, bytes, inv.compress)
+                : engine.append(inv.recordType, bytes);
+        if (status == WriteStatus.FILTERED) {
+            throw new PstoreException("not stored: dump reason " + inv.reason.label() + " (" + inv.reason.code()
+                    + ") is above max-reason " + inv.config.maxReason());
+        }
+        // PENDING cannot outlive the process: close() flushes it or fails
+    }
+
+    private void info(ZoneEngine engine) throws PstoreException {
+        ZoneConfig c = engine.config();
+        out.println("device\t" + engine.device().name() + "\tsize=" + engine.device().size());
+        out.println("layout\t" + c.layout() + "\tkmsg-zones=" + engine.kmsgZoneCount()
+                + "\tmax-reason=" + c.maxReason() + "\tbackend=" + c.backendName());
+        out.println("counters\toops=" + engine.oopsCount() + "\tpanic=" + engine.panicCount()
+                + "\tnext-kmsg-zone=" + engine.nextKmsgZone());
+        for (String problem : engine.problems()) {
+            out.println("problem\t" + problem);
+        }
+        engine.describeZones(z -> out.println(describe(z)));
+    }
+
+    private static String describe(ZoneInfo z) {
+        StringBuilder line = new StringBuilder()
+                .append(z.zone().type().label()).append('-').append(z.zone().index())
+                .append("\toffset=").append(z.zone().offset())
+                .append("\tsize=").append(z.zone().size())
+                .append("\tstate=").append(z.state());
+        if (z.header() != null) {
+            line.append("\tsig=0x").append(Integer.toHexString(z.header().sig()))
+                    .append("\tdatalen=").append(z.header().datalen())
+                    .append("\tstart=").append(z.header().start());
+        }
+        if (z.kmsg() != null && z.header() != null && z.header().sig() == z.zone().signature()) {
+            line.append("\tmagic=0x").append(Integer.toHexString(z.kmsg().magic()))
+                    .append("\ttime=").append(z.kmsg().seconds()).append('.')
+                    .append(String.format(Locale.ROOT, "%09d", z.kmsg().nanos()))
+                    .append("\tcounter=").append(Integer.toUnsignedString(z.kmsg().counter()))
+                    .append("\treason=").append(DumpReason.labelOf(z.kmsg().reason()))
+                    .append("\tcompressed=").append(z.kmsg().compressed() ? 1 : 0);
+        }
+        if (z.detail() != null) {
+            line.append("\tdetail=").append(z.detail());
+        }
+        return line.toString();
+    }
+
+    /** A command line, parsed and checked before the device is touched. */
+    static final class Invocation {
+        String device;
+        long size;
+        ZoneConfig config;
+        String command;
+        String argument;
+        RecordType recordType;
+        DumpReason reason = DumpReason.OOPS;
+        boolean compress;
+
+        static Invocation parse(String[] args) throws UsageException, HelpRequested {
+            Invocation inv = new Invocation();
+            long kmsg = 64 * 1024;
+            long pmsg = 0;
+            long console = 0;
+            long ftrace = 0;
+            int cpus = 1;
+            int maxReason = DumpReason.OOPS.code();
+            String backend = ZoneConfig.DEFAULT_BACKEND_NAME;
+            List<String> rest = new ArrayList<>();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "-h", "--help" -> throw new HelpRequested();
+                    case "--device" -> inv.device = value(args, ++i, a);
+                    case "--size" -> inv.size = size(value(args, ++i, a), a);
+                    case "--kmsg-size" -> kmsg = size(value(args, ++i, a), a);
+                    case "--pmsg-size" -> pmsg = size(value(args, ++i, a), a);
+                    case "--console-size" -> console = size(value(args, ++i, a), a);
+                    case "--ftrace-size" -> ftrace = size(value(args, ++i, a), a);
+                    case "--cpus" -> cpus = number(value(args, ++i, a), a);
+                    case "--max-reason" -> maxReason = reasonNumber(value(args, ++i, a));
+                    case "--backend-name" -> backend = value(args, ++i, a);
+                    case "--reason" -> inv.reason = reason(value(args, ++i, a));
+                    case "--compress" -> inv.compress = true;
+                    default -> {
+                        if (a.startsWith("--")) {
+                            throw new UsageException("unknown option '" + a + "'");
+                        }
+                        rest.add(a);
+                    }
+                }
+            }
+            if (inv.device == null) {
+                throw new UsageException("--device PATH is required");
+            }
+            if (rest.isEmpty()) {
+                throw new UsageException("no command given (ls, cat, rm, write, info)");
+            }
+            inv.command = rest.get(0);
+            int wanted = switch (inv.command) {
+                case "ls", "info" -> 0;
+                case "cat", "rm", "write" -> 1;
+                default -> throw new UsageException("unknown command '" + inv.command + "'");
+            };
+            if (rest.size() - 1 != wanted) {
+                throw new UsageException(inv.command + " takes " + (wanted == 0 ? "no argument" : "one argument")
+                        + ", got " + (rest.size() - 1));
+            }
+            inv.argument = wanted == 1 ? rest.get(1) : null;
+            if (inv.command.equals("write")) {
+                inv.recordType = switch (inv.argument) {
+                    case "dmesg" -> RecordType.DMESG;
+                    case "pmsg" -> RecordType.PMSG;
+                    case "console" -> RecordType.CONSOLE;
+                    default -> throw new UsageException("write takes dmesg, pmsg or console, not '" + inv.argument + "'");
+                };
+            }
+            inv.config = new ZoneConfig(new ZoneLayout(kmsg, pmsg, console, ftrace, cpus), maxReason, backend);
+            try {
+                inv.config.validate();
+            } catch (PstoreException e) {
+                throw new UsageException(e.getMessage());
+            }
+            return inv;
+        }
+
+        private static String value(String[] args, int i, String option) throws UsageException {
+            if (i >= args.length) {
+                throw new UsageException(option + " needs a value");
+            }
+            return args[i];
+        }
+
+        /** A byte count with an optional K, M or G suffix (binary multiples). */
+        static long size(String text, String option) throws UsageException {
+            String t = text.trim().toUpperCase(Locale.ROOT);
+            long unit = 1;
+            if (t.endsWith("K") || t.endsWith("M") || t.endsWith("G")) {
+                unit = t.endsWith("K") ? 1L << 10 : t.endsWith("M") ? 1L << 20 : 1L << 30;
+                t = t.substring(0, t.length() - 1);
+            }
+            try {
+                long n = Long.parseLong(t);
+                if (n < 0) {
+                    throw new NumberFormatException();
+                }
+                return Math.multiplyExact(n, unit);
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new UsageException(option + " takes a byte count with an optional K or M suffix, not '" + text + "'");
+            }
+        }
+
+        private static int number(String text, String option) throws UsageException {
+            try {
+                return Integer.parseInt(text);
+            } catch (NumberFormatException e) {
+                throw new UsageException(option + " takes a whole number, not '" + text + "'");
+            }
+        }
+
+        private static int reasonNumber(String text) throws UsageException {
+            try {
+                return Integer.parseInt(text);
+            } catch (NumberFormatException e) {
+                return reason(text).code();
+            }
+        }
+
+        private static DumpReason reason(String text) throws UsageException {
+            try {
+                return DumpReason.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+        }
+    }
+
+    static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    static final class HelpRequested extends Exception {
+        private static final long serialVersionUID = 1L;
+    }
+}
