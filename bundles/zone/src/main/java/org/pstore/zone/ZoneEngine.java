@@ -614,7 +614,7 @@ public final class ZoneEngine implements Pstore, Closeable {
             int index = (int) Math.floorMod(kmsgCursor.getAndIncrement(), (long) kmsgCount);
             panicZone.clear();
             try {
-                device.panicWrite(layout.kmsgZone(index).offset(), panicZone);
+                device.panicWrite(layout.kmsgZoneOffset(index), panicZone);
             } catch (SkipZoneException e) {
                 continue;
             } catch (IOException e) {

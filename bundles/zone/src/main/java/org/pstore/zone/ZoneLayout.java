@@ -108,7 +108,12 @@ public record ZoneLayout(long kmsgSize, long pmsgSize, long consoleSize, long ft
 
     /** The kmsg zone with this index. */
     public Zone kmsgZone(int index) {
-        return new Zone(RecordType.DMESG, index, kmsgOffset() + index * kmsgSize, (int) kmsgSize);
+        return new Zone(RecordType.DMESG, index, kmsgZoneOffset(index), (int) kmsgSize);
+    }
+
+    /** Where the kmsg zone with this index starts, without allocating (for the panic path). */
+    public long kmsgZoneOffset(int index) {
+        return kmsgOffset() + index * kmsgSize;
     }
 
     @Override
