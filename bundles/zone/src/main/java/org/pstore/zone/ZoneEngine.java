@@ -573,16 +573,23 @@ public final class ZoneEngine implements Pstore, Closeable {
         }
         boolean locked = tryLockBriefly();
         try {
-            return panicWrite(reason, text, compress);
+            try {
+                return panicWrite(reason, text, compress);
+            } finally {
+                panicking.set(false);
+            }
         } finally {
             if (locked) {
                 try {
-                    flushQuietly(); // like Linux, push out what other writes left dirty
+                    // like Linux, push out what other writes left dirty; the panic record is
+                    // taken in first, so that nothing waiting for its zone overwrites it
+                    if (hasDirtyData()) {
+                        flushDirty();
+                    }
                 } finally {
                     lock.unlock();
                 }
             }
-            panicking.set(false);
         }
     }
 
@@ -772,6 +779,15 @@ public final class ZoneEngine implements Pstore, Closeable {
 
     public int panicCount() {
         return panicCounter.get();
+    }
+
+    /** Whether anything waits for the device; allocates nothing. Call with the lock held. */
+    private boolean hasDirtyData() {
+        boolean dirty = !pendingKmsg.isEmpty();
+        for (int i = 0; i < rings.size() && !dirty; i++) {
+            dirty = rings.get(i).dirty();
+        }
+        return dirty;
     }
 
     /** Zones whose data waits in memory for the device. */

@@ -12,7 +12,7 @@ import org.pstore.api.device.StorageDevice;
  * An in-memory device for engine tests, with switches to fail writes, fail reads of a range, skip a
  * range like a bad NAND block, and a log of the writes it took.
  */
-final class MemoryDevice implements StorageDevice {
+class MemoryDevice implements StorageDevice {
 
     final byte[] bytes;
     boolean failWrites;
@@ -22,6 +22,7 @@ final class MemoryDevice implements StorageDevice {
     long skipFrom = -1;
     long skipTo = -1;
     long bytesRead;
+    boolean log = true;
     final List<long[]> writes = new ArrayList<>();
     final List<long[]> panicWrites = new ArrayList<>();
 
@@ -60,7 +61,9 @@ final class MemoryDevice implements StorageDevice {
         if (position < skipTo && position + src.remaining() > skipFrom) {
             throw new SkipZoneException("injected skip at " + position);
         }
-        writes.add(new long[] {position, src.remaining()});
+        if (log) {
+            writes.add(new long[] {position, src.remaining()});
+        }
         src.get(bytes, (int) position, src.remaining());
     }
 
@@ -71,7 +74,9 @@ final class MemoryDevice implements StorageDevice {
 
     @Override
     public void panicWrite(long position, ByteBuffer src) throws IOException {
-        panicWrites.add(new long[] {position, src.remaining()});
+        if (log) {
+            panicWrites.add(new long[] {position, src.remaining()});
+        }
         write(position, src);
     }
 
