@@ -121,9 +121,13 @@ public final class PstoreTool {
 
     private void write(ZoneEngine engine, Invocation inv) throws IOException {
         byte[] bytes = in.readAllBytes();
-        WriteStatus status = inv.recordType == RecordType.DMESG
-                ? engine.dump(inv.reason, bytes, inv.compress)
-                : engine.append(inv.recordType, bytes);
+        WriteStatus status;
+        if (inv.recordType == RecordType.DMESG) {
+            status = engine.dump(inv.reason, bytes, inv.compress);
+        } else {
+            engine.resumeRings(); // the tool appends to the ring; it is no new boot
+            status = engine.append(inv.recordType, bytes);
+        }
         if (status == WriteStatus.FILTERED) {
             throw new PstoreException("not stored: dump reason " + inv.reason.label() + " (" + inv.reason.code()
                     + ") is above max-reason " + inv.config.maxReason());

@@ -29,6 +29,9 @@ final class RingZone {
     /** This run's ring header. {@code start} may equal capacity, as Linux leaves it. */
     private int start;
     private int datalen;
+    /** The header the previous run left, for {@link #resume()}. */
+    private int recoveredStart;
+    private int recoveredDatalen;
 
     private byte[] shadow;
     private int dirtyFrom;
@@ -67,6 +70,16 @@ final class RingZone {
         io.readData(zone, (int) st, ByteBuffer.wrap(content, 0, older));
         io.readData(zone, 0, ByteBuffer.wrap(content, older, (int) st));
         previous = content;
+        recoveredStart = (int) st;
+        recoveredDatalen = (int) len;
+    }
+
+    /** Continues the previous run's ring instead of restarting it; only before this run's first append. */
+    void resume() {
+        if (datalen == 0 && !headerDirty) {
+            start = recoveredStart;
+            datalen = recoveredDatalen;
+        }
     }
 
     /** The previous run's content, or null. */

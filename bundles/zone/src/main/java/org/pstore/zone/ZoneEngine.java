@@ -551,6 +551,23 @@ public final class ZoneEngine implements Pstore, Closeable {
         }
     }
 
+    /**
+     * Makes this run's rings continue where the previous run's ended instead of restarting them,
+     * as a tool that edits a partition offline wants: the next append goes after the content
+     * shown, and the next open shows both. Rings already appended to in this run are left alone.
+     */
+    public void resumeRings() throws PstoreException {
+        lock.lock();
+        try {
+            checkOpen();
+            for (RingZone ring : rings) {
+                ring.resume();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---- the panic path
 
     /**

@@ -133,6 +133,23 @@ class RingZoneTest {
     }
 
     @Test
+    void resumedRingsContinueThePreviousRunAcrossTheWrap() throws Exception {
+        StringBuilder all = new StringBuilder();
+        for (int run = 0; run < 30; run++) {
+            try (ZoneEngine engine = open()) {
+                engine.resumeRings();
+                String line = "run " + run + " " + "x".repeat(run * 3) + "\n";
+                all.append(line);
+                engine.append(RecordType.PMSG, bytes(line));
+            }
+        }
+        try (ZoneEngine engine = open()) {
+            assertEquals(all.substring(Math.max(0, all.length() - CAPACITY)),
+                    new String(engine.read("pmsg-pstore_blk-0"), US_ASCII));
+        }
+    }
+
+    @Test
     void eraseHidesThePreviousRunWhenNothingNewWasWritten() throws Exception {
         try (ZoneEngine engine = open()) {
             engine.append(RecordType.PMSG, bytes("old"));
