@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import org.pstore.api.ByteSize;
 import org.pstore.api.DumpReason;
 import org.pstore.api.PstoreException;
 import org.pstore.api.PstoreRecord;
@@ -258,21 +259,10 @@ public final class PstoreTool {
             return args[i];
         }
 
-        /** A byte count with an optional K, M or G suffix (binary multiples). */
-        static long size(String text, String option) throws UsageException {
-            String t = text.trim().toUpperCase(Locale.ROOT);
-            long unit = 1;
-            if (t.endsWith("K") || t.endsWith("M") || t.endsWith("G")) {
-                unit = t.endsWith("K") ? 1L << 10 : t.endsWith("M") ? 1L << 20 : 1L << 30;
-                t = t.substring(0, t.length() - 1);
-            }
+        private static long size(String text, String option) throws UsageException {
             try {
-                long n = Long.parseLong(t);
-                if (n < 0) {
-                    throw new NumberFormatException();
-                }
-                return Math.multiplyExact(n, unit);
-            } catch (NumberFormatException | ArithmeticException e) {
+                return ByteSize.parse(text);
+            } catch (IllegalArgumentException e) {
                 throw new UsageException(option + " takes a byte count with an optional K or M suffix, not '" + text + "'");
             }
         }

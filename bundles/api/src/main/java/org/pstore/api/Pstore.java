@@ -1,5 +1,6 @@
 package org.pstore.api;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -28,4 +29,16 @@ public interface Pstore {
 
     /** Appends bytes to this run's ring of the given type (pmsg, console or ftrace). */
     WriteStatus append(RecordType type, byte[] bytes) throws PstoreException;
+
+    /**
+     * Stores a dump from a dying system through the panic path: synchronous, allocation-free once
+     * open, reported when it fails. The text is read from the buffer's position to its limit.
+     */
+    WriteStatus panicDump(DumpReason reason, ByteBuffer text, boolean compress) throws PstoreException;
+
+    /** Whether the backend has zones of this type. */
+    boolean hasZones(RecordType type);
+
+    /** The highest dump reason the backend stores (Linux's max_reason). */
+    int maxReason();
 }

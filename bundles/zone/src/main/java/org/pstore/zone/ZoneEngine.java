@@ -576,6 +576,7 @@ public final class ZoneEngine implements Pstore, Closeable {
      * thread holds. The text is read from the buffer's position to its limit, which are left as
      * they were. Every failure is reported: a device without a panic write cannot store it.
      */
+    @Override
     public WriteStatus panicDump(DumpReason reason, ByteBuffer text, boolean compress) throws PstoreException {
         if (reason.code() > config.maxReason()) {
             return WriteStatus.FILTERED;
@@ -772,6 +773,22 @@ public final class ZoneEngine implements Pstore, Closeable {
     }
 
     // ---- status
+
+    @Override
+    public boolean hasZones(RecordType type) {
+        return switch (type) {
+            case DMESG -> kmsgCount > 0;
+            case PMSG -> pmsg != null;
+            case CONSOLE -> console != null;
+            case FTRACE -> !ftrace.isEmpty();
+            default -> false;
+        };
+    }
+
+    @Override
+    public int maxReason() {
+        return config.maxReason();
+    }
 
     public ZoneConfig config() {
         return config;

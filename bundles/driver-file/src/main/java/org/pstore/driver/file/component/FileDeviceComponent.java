@@ -1,0 +1,89 @@
+package org.pstore.driver.file.component;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.Designate;
+import org.pstore.api.ByteSize;
+import org.pstore.api.PstoreException;
+import org.pstore.api.device.StorageDevice;
+import org.pstore.driver.file.FileDevice;
+
+/**
+ * A {@link FileDevice} as a service, one per factory configuration. A configuration that names a
+ * missing directory, a file of another size or anything else that cannot be opened fails the
+ * activation with a message saying why, registers no service and changes nothing on disk.
+ */
+@Component(configurationPid = FileDeviceConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Designate(ocd = FileDeviceConfig.class, factory = true)
+public class FileDeviceComponent implements StorageDevice {
+
+    private final FileDevice device;
+    private final String name;
+
+    @Activate
+    public FileDeviceComponent(FileDeviceConfig config) throws PstoreException {
+        if (config.path() == null || config.path().isBlank()) {
+            throw new PstoreException("file device configuration has no path");
+        }
+        Path path = Path.of(config.path());
+        long size;
+        try {
+            size = config.size().isBlank() ? 0 : ByteSize.parse(config.size());
+        } catch (IllegalArgumentException e) {
+            throw new PstoreException("file device " + path + ": size " + e.getMessage());
+        }
+        this.device = size > 0 ? FileDevice.openOrCreate(path, size) : FileDevice.open(path, false);
+        this.name = config.name().isBlank() ? config.path() : config.name();
+    }
+
+    @Deactivate
+    void deactivate() throws IOException {
+        device.close();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long size() {
+        return device.size();
+    }
+
+    @Override
+    public void read(long position, ByteBuffer dst) throws IOException {
+        device.read(position, dst);
+    }
+
+    @Override
+    public void write(long position, ByteBuffer src) throws IOException {
+        device.write(position, src);
+    }
+
+    @Override
+    public boolean hasPanicWrite() {
+        return device.hasPanicWrite();
+    }
+
+    @Override
+    public void panicWrite(long position, ByteBuffer src) throws IOException {
+        device.panicWrite(position, src);
+    }
+
+    @Override
+    public void close() {
+        // the component's lifecycle owns the file: it closes on deactivation
+    }
+
+    @Override
+    public String toString() {
+        return "file device " + name + " (" + device + ")";
+    }
+}
