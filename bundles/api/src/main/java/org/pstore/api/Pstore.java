@@ -41,4 +41,10 @@ public interface Pstore {
 
     /** The highest dump reason the backend stores (Linux's max_reason). */
     int maxReason();
+
+    /**
+     * The most bytes of dump text one record keeps, compressed or not: a dumper sends the newest
+     * part of its log that fits, as the rest would be cut off.
+     */
+    int dumpCapacity(boolean compress);
 }

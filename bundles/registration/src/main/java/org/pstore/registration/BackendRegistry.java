@@ -396,6 +396,11 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
     }
 
     @Override
+    public int dumpCapacity(boolean compress) {
+        return settings.zoneConfig().layout().dumpCapacity(compress);
+    }
+
+    @Override
     public BackendStatus status() {
         lock.lock();
         try {

@@ -146,6 +146,11 @@ public class RegistrationComponent implements Pstore, PstoreRegistry {
     }
 
     @Override
+    public int dumpCapacity(boolean compress) {
+        return registry.dumpCapacity(compress);
+    }
+
+    @Override
     public void register(StorageDevice device) throws PstoreException {
         registry.register(device);
     }

@@ -456,8 +456,7 @@ public final class ZoneEngine implements Pstore, Closeable {
         int limit = text.limit();
         try {
             if (compress) {
-                text.limit(text.position() + Math.min(text.remaining(),
-                        KmsgCompression.maxInflatedSize(kmsgTextCapacity)));
+                text.limit(text.position() + Math.min(text.remaining(), layout.dumpCapacity(true)));
                 int start = text.position();
                 int n = KmsgCompression.compress(def, text, out);
                 if (n > 0) {
@@ -788,6 +787,11 @@ public final class ZoneEngine implements Pstore, Closeable {
     @Override
     public int maxReason() {
         return config.maxReason();
+    }
+
+    @Override
+    public int dumpCapacity(boolean compress) {
+        return layout.dumpCapacity(compress);
     }
 
     public ZoneConfig config() {

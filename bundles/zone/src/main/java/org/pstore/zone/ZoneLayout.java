@@ -87,6 +87,12 @@ public record ZoneLayout(long kmsgSize, long pmsgSize, long consoleSize, long ft
         return Math.max(0, deviceSize - (pmsgSize + consoleSize + ftraceSize)) / kmsgSize;
     }
 
+    /** The most dump text a kmsg zone keeps: its capacity after both headers, or what Linux can inflate. */
+    public int dumpCapacity(boolean compress) {
+        int text = (int) Math.max(0, kmsgSize - ZoneFormat.KMSG_TEXT_OFFSET);
+        return compress ? KmsgCompression.maxInflatedSize(text) : text;
+    }
+
     /** The ring zones (pmsg, console, ftrace per CPU) in device order; kmsg zones are computed on demand. */
     public List<Zone> ringZones() {
         List<Zone> zones = new ArrayList<>();

@@ -1,0 +1,81 @@
+package org.pstore.frontend;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.function.Consumer;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import org.osgi.service.log.LogListener;
+import org.osgi.service.log.LogReaderService;
+
+/**
+ * Listens to the OSGi Log Service and to java.util.logging and hands every entry on as kmsg lines.
+ * A thread's own pstore writes do not come back to it as log lines.
+ */
+final class LogTap {
+
+    private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
+
+    private final Consumer<byte[]> sink;
+    private final LogReaderService reader;
+    private final LogListener listener = entry -> deliver(KmsgLine.level(entry.getLogLevel()), entry.getTime(),
+            entry.getMessage(), entry.getException());
+    private final Handler handler = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            String message = r.getMessage();
+            if (r.getParameters() != null && message != null) {
+                message = java.text.MessageFormat.format(message, r.getParameters());
+            }
+            deliver(KmsgLine.level(r.getLevel()), r.getMillis(), message, r.getThrown());
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    /** @param reader the OSGi log, or null where there is none */
+    LogTap(LogReaderService reader, Consumer<byte[]> sink) {
+        this.reader = reader;
+        this.sink = sink;
+        if (reader != null) {
+            reader.addLogListener(listener);
+        }
+        Logger.getLogger("").addHandler(handler);
+    }
+
+    void close() {
+        Logger.getLogger("").removeHandler(handler);
+        if (reader != null) {
+            reader.removeLogListener(listener);
+        }
+    }
+
+    private void deliver(int level, long millis, String message, Throwable thrown) {
+        if (INSIDE.get()) {
+            return;
+        }
+        INSIDE.set(true);
+        try {
+            sink.accept(KmsgLine.format(level, millis, text(message, thrown)));
+        } finally {
+            INSIDE.set(false);
+        }
+    }
+
+    static String text(String message, Throwable thrown) {
+        if (thrown == null) {
+            return String.valueOf(message);
+        }
+        StringWriter trace = new StringWriter();
+        thrown.printStackTrace(new PrintWriter(trace));
+        return message + "\n" + trace;
+    }
+}
