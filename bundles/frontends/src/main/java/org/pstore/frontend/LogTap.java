@@ -7,6 +7,7 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
+import org.osgi.service.log.LogLevel;
 import org.osgi.service.log.LogListener;
 import org.osgi.service.log.LogReaderService;
 
@@ -20,8 +21,12 @@ final class LogTap {
 
     private final Consumer<byte[]> sink;
     private final LogReaderService reader;
-    private final LogListener listener = entry -> deliver(KmsgLine.level(entry.getLogLevel()), entry.getTime(),
-            entry.getMessage(), entry.getException());
+    private final LogListener listener = entry -> {
+        // the framework's own events (Events.Service, Events.Bundle, ...) only when they are trouble
+        if (!entry.getLoggerName().startsWith("Events.") || !entry.getLogLevel().implies(LogLevel.INFO)) {
+            deliver(KmsgLine.level(entry.getLogLevel()), entry.getTime(), entry.getMessage(), entry.getException());
+        }
+    };
     private final Handler handler = new Handler() {
         @Override
         public void publish(LogRecord r) {
