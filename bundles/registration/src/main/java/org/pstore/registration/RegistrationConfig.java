@@ -3,7 +3,10 @@ package org.pstore.registration;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-/** The backend's layout and which device to prefer; like pstore_blk's module parameters. */
+/**
+ * The backend's layout and which device to prefer; like pstore_blk's module parameters, with the
+ * OSGi spelling: {@code kmsg.size} for {@code kmsg_size} (an underscore in a method name reads a dot).
+ */
 @ObjectClassDefinition(name = "pstore registration",
         description = "Which storage device is the pstore backend, and how it is cut into zones")
 public @interface RegistrationConfig {

@@ -1,0 +1,91 @@
+package org.pstore.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gateway as a new user starts it: {@code java -jar pstore-gateway.jar} in an empty folder. */
+class GatewayIT {
+
+    @TempDir
+    Path dir;
+
+    record Run(int status, String out, String err) {
+    }
+
+    Run gateway(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-jar", System.getProperty("pstore.gateway.jar")));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).directory(dir.toFile())
+                .redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile()).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("the gateway hung: " + command + "\n" + Files.readString(dir.resolve("err")));
+        }
+        return new Run(p.exitValue(), Files.readString(dir.resolve("out")), Files.readString(dir.resolve("err")));
+    }
+
+    @Test
+    void anOopsIsListedAfterARestart() throws Exception {
+        Run first = gateway("-c", "pstore:oops boom");
+        assertEquals(0, first.status(), first.err());
+        assertTrue(first.out().contains("pstore: 0 record(s) from before this start"), first.out());
+        assertEquals(1 << 20, Files.size(dir.resolve("pstore.img")), "the default partition was created");
+
+        Run second = gateway("-c", "pstore:cat dmesg-pstore_blk-0");
+        assertEquals(0, second.status(), second.err());
+        assertTrue(second.out().contains("dmesg-pstore_blk-0\t"), "listed at start-up:\n" + second.out());
+        String record = second.out().substring(second.out().indexOf("Oops: Total"));
+        assertTrue(record.startsWith("Oops: Total 1 times\nOops#1 Part1\n<"), record);
+        assertTrue(record.contains("] boom\n"), record);
+    }
+
+    @Test
+    void aPanicStopsWithANonZeroStatusAndIsListedNextTime() throws Exception {
+        Run panic = gateway("-c", "pstore:panic 'out of luck'");
+        assertEquals(3, panic.status(), panic.out() + panic.err());
+        Run next = gateway("-c", "pstore:ls");
+        assertEquals(0, next.status(), next.err());
+        Run cat = gateway("-c", "pstore:cat dmesg-pstore_blk-0");
+        assertTrue(cat.out().contains("Panic: Total 1 times\nPanic#1 Part1\n"), cat.out());
+        assertTrue(cat.out().contains("Kernel panic - not syncing: out of luck"), cat.out());
+    }
+
+    @Test
+    void aFailingCommandExitsNonZero() throws Exception {
+        Run r = gateway("-c", "pstore:cat no-such-record");
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("no record named 'no-such-record'"), r.err());
+        Run unknown = gateway("-c", "pstore:frobnicate");
+        assertEquals(1, unknown.status());
+    }
+
+    @Test
+    void theSameJarRunsOnAnotherDeviceByConfigurationAlone() throws Exception {
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(etc.resolve("org.pstore.driver.file-other.cfg"), "path=other.img\nsize=2M\nname=other\n");
+        Files.writeString(etc.resolve("org.pstore.registration.cfg"), "kmsg.size=4K\npmsg.size=0\nconsole.size=8K\n");
+        Run r = gateway("-c", "pstore:status");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("active:      other"), r.out());
+        assertTrue(r.out().contains("kmsg zones:  510"), r.out());
+        assertEquals(2 << 20, Files.size(dir.resolve("other.img")));
+        assertTrue(Files.notExists(dir.resolve("pstore.img")));
+    }
+
+    @Test
+    void badArgumentsAreRefused() throws Exception {
+        Run r = gateway("--bogus");
+        assertEquals(2, r.status());
+        assertTrue(r.err().startsWith("pstore-gateway: unknown argument '--bogus'"), r.err());
+    }
+}
