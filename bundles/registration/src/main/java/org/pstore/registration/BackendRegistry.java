@@ -5,8 +5,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.pstore.api.BackendBusyException;
@@ -77,6 +79,8 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
     private Candidate active;
     private volatile ZoneEngine engine;
     private String lastActiveName;
+    /** Devices that were active before in this process. */
+    private final Set<String> activatedBefore = new HashSet<>();
     private long activations;
     private long nextOrder;
 
@@ -226,6 +230,15 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
             c.failure = e.getMessage();
             problem("cannot use " + c.name + ": " + e.getMessage());
             return false;
+        }
+        if (!activatedBefore.add(c.name)) {
+            // the same device again in this process: its rings hold this run's writes, which a
+            // restart of the ring would overwrite; only a new boot starts the rings afresh
+            try {
+                opened.resumeRings();
+            } catch (PstoreException e) {
+                problem(c.name + ": " + e.getMessage());
+            }
         }
         String previous = lastActiveName;
         active = c;

@@ -118,6 +118,20 @@ class BackendRegistryTest {
     }
 
     @Test
+    void aDeviceThatReturnsKeepsThisRunsRingContent() throws Exception {
+        FileDevice a = device("a");
+        registry.addDevice(a, "a", 0);
+        registry.append(RecordType.PMSG, "first half\n".getBytes(US_ASCII));
+        registry.removeDevice(a);
+        registry.addDevice(a, "a", 0);
+        registry.append(RecordType.PMSG, "second half\n".getBytes(US_ASCII));
+        registry.close();
+        try (FileDevice d = FileDevice.open(dir.resolve("a.img"), true); ZoneEngine e = ZoneEngine.open(d, layout)) {
+            assertEquals("first half\nsecond half\n", new String(e.read("pmsg-pstore_blk-0"), US_ASCII));
+        }
+    }
+
+    @Test
     void theConfiguredDeviceIsPreferredEvenWhenItComesLater() throws Exception {
         registry.configure(new BackendRegistry.Settings(layout, "wanted"));
         registry.addDevice(device("a"), "a", 100);
