@@ -83,6 +83,17 @@ class GatewayIT {
     }
 
     @Test
+    void anInvalidDriverConfigurationIsAClearErrorAndTouchesNothing() throws Exception {
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(etc.resolve("org.pstore.driver.file-bad.cfg"), "path=no/such/folder/p.img\nsize=1M\n");
+        Run r = gateway("-c", "pstore:status");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("active:      (none)"), r.out());
+        assertTrue(r.err().contains("cannot create no/such/folder/p.img: no such directory"), r.err());
+        assertTrue(Files.notExists(dir.resolve("no")));
+    }
+
+    @Test
     void badArgumentsAreRefused() throws Exception {
         Run r = gateway("--bogus");
         assertEquals(2, r.status());

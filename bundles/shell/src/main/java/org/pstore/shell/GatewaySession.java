@@ -6,6 +6,7 @@ import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 import org.apache.felix.service.command.CommandProcessor;
@@ -18,6 +19,11 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.log.LogEntry;
+import org.osgi.service.log.LogLevel;
+import org.osgi.service.log.LogListener;
+import org.osgi.service.log.LogReaderService;
 import org.pstore.api.Pstore;
 import org.pstore.api.PstoreConstants;
 import org.pstore.api.PstoreException;
@@ -32,15 +38,32 @@ import org.pstore.api.PstoreRegistry;
 @Component(immediate = true)
 public class GatewaySession {
 
-    static final long BACKEND_WAIT_MILLIS = 10_000;
+    static final long BACKEND_WAIT_MILLIS = 5_000;
 
     private final Thread worker;
+    private final LogReaderService log;
+    /** Warnings and errors (a driver configuration that fails, say) go to the console. */
+    private final LogListener problems = entry -> {
+        if (!entry.getLogLevel().implies(LogLevel.INFO)) {
+            System.err.println("pstore-gateway: " + entry.getLogLevel() + " " + entry.getBundle().getSymbolicName()
+                    + ": " + entry.getMessage() + (entry.getException() == null ? "" : ": " + rootMessage(entry.getException())));
+        }
+    };
 
     @Activate
     public GatewaySession(BundleContext context, @Reference Pstore pstore, @Reference PstoreRegistry registry,
-                          @Reference CommandProcessor processor) {
+                          @Reference CommandProcessor processor,
+                          @Reference(cardinality = ReferenceCardinality.OPTIONAL) LogReaderService log) {
         boolean gateway = Boolean.parseBoolean(context.getProperty(PstoreConstants.GATEWAY));
         String commands = context.getProperty(PstoreConstants.GATEWAY_COMMANDS);
+        this.log = gateway ? log : null;
+        if (this.log != null) {
+            // what was logged before this component started too: SCR may have failed a driver already
+            List<LogEntry> earlier = Collections.list(this.log.getLog());
+            Collections.reverse(earlier);
+            earlier.forEach(problems::logged);
+            this.log.addLogListener(problems);
+        }
         this.worker = new Thread(() -> {
             if (!gateway) {
                 return;
@@ -60,6 +83,17 @@ public class GatewaySession {
     @Deactivate
     void deactivate() {
         worker.interrupt();
+        if (log != null) {
+            log.removeLogListener(problems);
+        }
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable cause = t;
+        while (cause.getCause() != null && (cause.getMessage() == null || cause instanceof InvocationTargetException)) {
+            cause = cause.getCause(); // reflection and Gogo wrap what was thrown
+        }
+        return cause.getMessage() == null ? cause.toString() : cause.getMessage();
     }
 
     private static void awaitBackend(PstoreRegistry registry) {
@@ -100,11 +134,7 @@ public class GatewaySession {
             }
             return 0;
         } catch (Exception e) {
-            Throwable cause = e;
-            while (cause.getCause() != null && (cause.getMessage() == null || cause instanceof InvocationTargetException)) {
-                cause = cause.getCause(); // Gogo wraps what the command threw
-            }
-            err.println("pstore-gateway: " + (cause.getMessage() == null ? cause.toString() : cause.getMessage()));
+            err.println("pstore-gateway: " + rootMessage(e));
             return 1;
         }
     }

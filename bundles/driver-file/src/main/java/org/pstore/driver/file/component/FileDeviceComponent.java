@@ -8,6 +8,10 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
 import org.pstore.api.ByteSize;
 import org.pstore.api.PstoreException;
@@ -19,7 +23,7 @@ import org.pstore.driver.file.FileDevice;
  * missing directory, a file of another size or anything else that cannot be opened fails the
  * activation with a message saying why, registers no service and changes nothing on disk.
  */
-@Component(configurationPid = FileDeviceConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Component(immediate = true, configurationPid = FileDeviceConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = FileDeviceConfig.class, factory = true)
 public class FileDeviceComponent implements StorageDevice {
 
@@ -27,7 +31,21 @@ public class FileDeviceComponent implements StorageDevice {
     private final String name;
 
     @Activate
-    public FileDeviceComponent(FileDeviceConfig config) throws PstoreException {
+    public FileDeviceComponent(FileDeviceConfig config,
+                               @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL)
+                               Logger logger) throws PstoreException {
+        try {
+            this.device = open(config);
+        } catch (PstoreException e) {
+            if (logger != null) {
+                logger.error("pstore file device not started: {}", e.getMessage());
+            }
+            throw e;
+        }
+        this.name = config.name().isBlank() ? config.path() : config.name();
+    }
+
+    private static FileDevice open(FileDeviceConfig config) throws PstoreException {
         if (config.path() == null || config.path().isBlank()) {
             throw new PstoreException("file device configuration has no path");
         }
@@ -38,8 +56,7 @@ public class FileDeviceComponent implements StorageDevice {
         } catch (IllegalArgumentException e) {
             throw new PstoreException("file device " + path + ": size " + e.getMessage());
         }
-        this.device = size > 0 ? FileDevice.openOrCreate(path, size) : FileDevice.open(path, false);
-        this.name = config.name().isBlank() ? config.path() : config.name();
+        return size > 0 ? FileDevice.openOrCreate(path, size) : FileDevice.open(path, false);
     }
 
     @Deactivate
