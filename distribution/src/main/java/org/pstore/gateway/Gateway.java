@@ -85,6 +85,7 @@ public final class Gateway {
         config.put("felix.fileinstall.noInitialDelay", "true"); // configurations before components
         config.put("felix.fileinstall.enableConfigSave", "false"); // never rewrite the user's files
         config.put("felix.fileinstall.poll", "1000");
+        config.put("org.apache.felix.eventadmin.LogLevel", "1"); // its stop warns of interrupted delivery
         config.put(PstoreConstants.GATEWAY, "true");
         if (commands != null) {
             config.put(PstoreConstants.GATEWAY_COMMANDS, commands);
