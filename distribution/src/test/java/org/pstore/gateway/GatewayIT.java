@@ -94,6 +94,18 @@ class GatewayIT {
     }
 
     @Test
+    void aCleanStopIsAShutdownDumpWhereMaxReasonAllowsIt() throws Exception {
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(etc.resolve("org.pstore.driver.file-default.cfg"), "path=pstore.img\nsize=1M\n");
+        Files.writeString(etc.resolve("org.pstore.registration.cfg"), "max.reason=4\n");
+        assertEquals(0, gateway("-c", "pstore:pmsg 'before shutdown'").status());
+        Run next = gateway("-c", "pstore:cat dmesg-pstore_blk-0");
+        assertEquals(0, next.status(), next.err());
+        assertTrue(next.out().contains("Shutdown: Total 0 times\nShutdown#1 Part1\n"), next.out());
+        assertTrue(next.out().contains("framework stopping"), next.out());
+    }
+
+    @Test
     void badArgumentsAreRefused() throws Exception {
         Run r = gateway("--bogus");
         assertEquals(2, r.status());

@@ -313,6 +313,49 @@ public class PstoreRuntimeIT {
     }
 
     @Test
+    public void anUncaughtExceptionIsAnOops() throws Exception {
+        device("a");
+        awaitActive("a");
+        await("the kmsg dumper enabled", () -> context.getServiceReference(KmsgDumper.class) != null);
+        Thread.sleep(200);
+        Thread dying = new Thread(() -> {
+            throw new IllegalStateException("nobody caught me");
+        }, "doomed worker");
+        dying.start();
+        dying.join();
+        await("the oops record", () -> {
+            try {
+                return pstore.records().stream().anyMatch(r -> r.type() == RecordType.DMESG);
+            } catch (PstoreException e) {
+                return false;
+            }
+        });
+        String record = new String(pstore.read("dmesg-pstore_blk-0"), US_ASCII);
+        assertTrue(record, record.startsWith("Oops: Total 1 times\nOops#1 Part1\n"));
+        assertTrue(record, record.contains("Uncaught exception in thread \"doomed worker\""));
+        assertTrue(record, record.contains("java.lang.IllegalStateException: nobody caught me"));
+    }
+
+    @Test
+    public void pmsgHasAnOutputStreamView() throws Exception {
+        device("a");
+        awaitActive("a");
+        Pmsg pmsg = context.getService(context.getServiceReference(Pmsg.class));
+        await("pmsg enabled", () -> {
+            try (java.io.OutputStream out = pmsg.openStream()) {
+                out.write("from a stream\n".getBytes(US_ASCII));
+                return true;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        installed(DRIVER_BSN).stop();
+        assertEquals(List.of("pmsg-pstore_blk-0=from a stream\n"),
+                texts(image("a"), ZoneConfig.of(new ZoneLayout(65536, 65536, 65536, 0, 1))).stream()
+                        .filter(t -> t.startsWith("pmsg")).toList());
+    }
+
+    @Test
     public void thePanicPathStoresAPanicRecord() throws Exception {
         device("a");
         awaitActive("a");
