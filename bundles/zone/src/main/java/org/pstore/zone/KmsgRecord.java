@@ -17,6 +17,8 @@ final class KmsgRecord {
     final int datalen;
     final KmsgHeader header;
     int inflatedSize = SIZE_UNKNOWN;
+    /** Whether the checksum matched; null until checked. */
+    Boolean intact;
 
     KmsgRecord(int zone, int datalen, KmsgHeader header) {
         this.zone = zone;

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.zip.CRC32C;
 import java.util.zip.Deflater;
 
 import org.pstore.api.DumpReason;
@@ -82,12 +83,14 @@ public final class ZoneEngine implements Pstore, Closeable {
 
     private final ByteBuffer zoneImage;
     private final Deflater deflater;
+    private final CRC32C crc = new CRC32C();
 
     // the panic path: prepared at open so that it allocates nothing
     private final AtomicBoolean panicking = new AtomicBoolean();
     private final ByteBuffer panicZone;
     private final ByteBuffer panicText;
     private final Deflater panicDeflater;
+    private final CRC32C panicCrc = new CRC32C();
     /** Zones the panic path wrote, re-read under the lock before anything else looks at them. */
     private final int[] panicWritten = new int[8];
     private final AtomicInteger panicWrittenCount = new AtomicInteger();
@@ -238,6 +241,9 @@ public final class ZoneEngine implements Pstore, Closeable {
                 list.add(new PstoreRecord(name(RecordType.FTRACE, 0, false), RecordType.FTRACE, 0, openedAt, trace.length));
             }
             for (KmsgRecord r : kmsgRecords.values()) {
+                if (!intact(r)) {
+                    continue;
+                }
                 boolean raw = r.header.compressed() && inflatedSize(r) == KmsgRecord.NOT_INFLATABLE;
                 long size = !r.header.compressed() ? totalLine(r).length + r.textLength()
                         : raw ? r.textLength() : r.inflatedSize;
@@ -261,6 +267,21 @@ public final class ZoneEngine implements Pstore, Closeable {
             }
         }
         return merged == null || merged.length == 0 ? null : merged;
+    }
+
+    /**
+     * Whether a record we wrote still has the bytes its checksum covers (a power cut between its
+     * sectors leaves a header over old text). Checked once per record, reported when it fails.
+     */
+    private boolean intact(KmsgRecord r) throws PstoreException {
+        if (r.intact == null) {
+            r.intact = !r.header.checksummed() || r.header.checksum() == ZoneFormat.checksum(crc,
+                    r.header.encode(ZoneFormat.signature(RecordType.DMESG), r.datalen), ByteBuffer.wrap(storedText(r)));
+            if (!r.intact) {
+                problem("kmsg zone " + r.zone + ": checksum mismatch, the record is damaged (torn by a power cut?)");
+            }
+        }
+        return r.intact;
     }
 
     private int inflatedSize(KmsgRecord r) throws PstoreException {
@@ -304,6 +325,9 @@ public final class ZoneEngine implements Pstore, Closeable {
                     KmsgRecord r = kmsgRecords.get(n.id);
                     if (r == null) {
                         throw new NoSuchRecordException(name);
+                    }
+                    if (!intact(r)) {
+                        throw new PstoreException(name + " is damaged: its checksum does not match its bytes");
                     }
                     byte[] stored = storedText(r);
                     if (!r.header.compressed()) {
@@ -424,12 +448,13 @@ public final class ZoneEngine implements Pstore, Closeable {
             int counter = nextCounter(reason);
             zoneImage.clear();
             Arrays.fill(zoneImage.array(), (byte) 0);
-            int textLength = putText(ByteBuffer.wrap(text), compress, zoneImage.duplicate()
-                    .order(ByteOrder.LITTLE_ENDIAN).position(ZoneFormat.KMSG_TEXT_OFFSET).slice(), deflater);
+            ByteBuffer textArea = zoneImage.duplicate().position(ZoneFormat.KMSG_TEXT_OFFSET).slice();
+            int textLength = putText(ByteBuffer.wrap(text), compress, textArea, deflater);
             boolean compressed = textLength < 0;
             int datalen = ZoneFormat.KMSG_HEADER_SIZE + Math.abs(textLength);
             ZoneFormat.putHeader(zoneImage, 0, ZoneFormat.signature(RecordType.DMESG), datalen, 0);
-            ZoneFormat.putKmsgHeader(zoneImage, now.getEpochSecond(), now.getNano(), compressed, counter, reason.code());
+            ZoneFormat.putKmsgHeader(zoneImage, now.getEpochSecond(), now.getNano(), compressed, counter, reason.code(),
+                    crc, textArea.flip());
             return place(Arrays.copyOf(zoneImage.array(), ZoneFormat.HEADER_SIZE + datalen));
         } finally {
             lock.unlock();
@@ -633,7 +658,7 @@ public final class ZoneEngine implements Pstore, Closeable {
         ZoneFormat.putHeader(panicZone, 0, ZoneFormat.signature(RecordType.DMESG),
                 ZoneFormat.KMSG_HEADER_SIZE + Math.abs(stored), 0);
         ZoneFormat.putKmsgHeader(panicZone, Math.floorDiv(millis, 1000L), Math.floorMod(millis, 1000L) * 1_000_000L,
-                stored < 0, nextCounter(reason), reason.code());
+                stored < 0, nextCounter(reason), reason.code(), panicCrc, panicText.flip());
         for (int tries = 0; tries < kmsgCount; tries++) {
             int index = (int) Math.floorMod(kmsgCursor.getAndIncrement(), (long) kmsgCount);
             panicZone.clear();

@@ -2,6 +2,7 @@ package org.pstore.zone;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.zip.CRC32C;
 
 import org.pstore.api.RecordType;
 
@@ -28,6 +29,11 @@ import org.pstore.api.RecordType;
  *     u8 data[];                 // 40: the log text
  * };
  * </pre>
+ *
+ * <p>Our own addition, in padding that Linux neither reads nor writes (it zeroes it): a CRC32C in
+ * {@code pad} and the marker {@link #CHECKSUM_MARKER} in {@code tail}. It covers datalen, the kmsg
+ * header from {@code tv_sec} to {@code reason}, and the text, so a record torn by a power cut between
+ * its sectors is reported as damaged. Records without the marker (Linux's) are taken as they are.
  */
 public final class ZoneFormat {
 
@@ -50,6 +56,10 @@ public final class ZoneFormat {
     public static final int KMSG_OFF_COMPRESSED = 24;
     public static final int KMSG_OFF_COUNTER = 28;
     public static final int KMSG_OFF_REASON = 32;
+    public static final int KMSG_OFF_CHECKSUM = 4;
+    public static final int KMSG_OFF_MARKER = 36;
+    /** "PSC1": the kmsg header carries our checksum. */
+    public static final int CHECKSUM_MARKER = 0x31435350;
     /** Both headers: where the log text of a kmsg zone starts. */
     public static final int KMSG_TEXT_OFFSET = HEADER_SIZE + KMSG_HEADER_SIZE;
 
@@ -83,18 +93,42 @@ public final class ZoneFormat {
         b.putInt(at + OFF_START, start);
     }
 
-    /** Writes a kmsg header at zone offset {@link #HEADER_SIZE} of {@code b}, padding zeroed. */
+    /**
+     * Writes a kmsg header at zone offset {@link #HEADER_SIZE} of {@code b}, with the checksum of
+     * the zone header already in {@code b} and of {@code text}. Allocates nothing.
+     */
     public static void putKmsgHeader(ByteBuffer b, long seconds, long nanos, boolean compressed,
-                                     int counter, int reason) {
+                                     int counter, int reason, CRC32C crc, ByteBuffer text) {
         int at = HEADER_SIZE;
         b.putInt(at + KMSG_OFF_MAGIC, KMSG_MAGIC);
-        b.putInt(at + 4, 0);
         b.putLong(at + KMSG_OFF_TIME_SEC, seconds);
         b.putLong(at + KMSG_OFF_TIME_NSEC, nanos);
         b.putInt(at + KMSG_OFF_COMPRESSED, compressed ? 1 : 0);
         b.putInt(at + KMSG_OFF_COUNTER, counter);
         b.putInt(at + KMSG_OFF_REASON, reason);
-        b.putInt(at + 36, 0);
+        b.putInt(at + KMSG_OFF_MARKER, CHECKSUM_MARKER);
+        b.putInt(at + KMSG_OFF_CHECKSUM, checksum(crc, b, text));
+    }
+
+    /**
+     * The checksum of a kmsg record: datalen and the kmsg header fields of {@code headers} (the
+     * zone's first {@link #KMSG_TEXT_OFFSET} bytes), then {@code text} from its position to its
+     * limit. Both buffers are left as they were.
+     */
+    public static int checksum(CRC32C crc, ByteBuffer headers, ByteBuffer text) {
+        crc.reset();
+        update(crc, headers, OFF_DATALEN, OFF_DATALEN + 4);
+        update(crc, headers, HEADER_SIZE + KMSG_OFF_TIME_SEC, HEADER_SIZE + KMSG_OFF_MARKER);
+        update(crc, text, text.position(), text.limit());
+        return (int) crc.getValue();
+    }
+
+    private static void update(CRC32C crc, ByteBuffer b, int from, int to) {
+        int position = b.position();
+        int limit = b.limit();
+        b.position(0).limit(to).position(from);
+        crc.update(b);
+        b.limit(limit).position(position);
     }
 
     /** A zone header as read from a device; nothing in it is trusted yet. */
@@ -116,18 +150,39 @@ public final class ZoneFormat {
     }
 
     /** A kmsg header as read from a device. */
-    public record KmsgHeader(int magic, long seconds, long nanos, boolean compressed, int counter, int reason) {
+    public record KmsgHeader(int magic, long seconds, long nanos, boolean compressed, int counter, int reason,
+                             int checksum, int marker) {
 
         /** Reads the 40 bytes that follow the zone header at zone offset {@link #HEADER_SIZE}. */
         public static KmsgHeader decode(ByteBuffer b) {
             int at = HEADER_SIZE;
             return new KmsgHeader(b.getInt(at + KMSG_OFF_MAGIC), b.getLong(at + KMSG_OFF_TIME_SEC),
                     b.getLong(at + KMSG_OFF_TIME_NSEC), b.get(at + KMSG_OFF_COMPRESSED) != 0,
-                    b.getInt(at + KMSG_OFF_COUNTER), b.getInt(at + KMSG_OFF_REASON));
+                    b.getInt(at + KMSG_OFF_COUNTER), b.getInt(at + KMSG_OFF_REASON),
+                    b.getInt(at + KMSG_OFF_CHECKSUM), b.getInt(at + KMSG_OFF_MARKER));
         }
 
         public boolean valid() {
             return magic == KMSG_MAGIC;
+        }
+
+        /** Whether we wrote it with a checksum; Linux's records have none. */
+        public boolean checksummed() {
+            return marker == CHECKSUM_MARKER;
+        }
+
+        /** The headers as a zone begins with them, for {@link ZoneFormat#checksum}. */
+        public ByteBuffer encode(int sig, int datalen) {
+            ByteBuffer b = ByteBuffer.allocate(KMSG_TEXT_OFFSET).order(ByteOrder.LITTLE_ENDIAN);
+            putHeader(b, 0, sig, datalen, 0);
+            int at = HEADER_SIZE;
+            b.putInt(at + KMSG_OFF_MAGIC, magic);
+            b.putLong(at + KMSG_OFF_TIME_SEC, seconds);
+            b.putLong(at + KMSG_OFF_TIME_NSEC, nanos);
+            b.put(at + KMSG_OFF_COMPRESSED, (byte) (compressed ? 1 : 0));
+            b.putInt(at + KMSG_OFF_COUNTER, counter);
+            b.putInt(at + KMSG_OFF_REASON, reason);
+            return b;
         }
     }
 }

@@ -74,8 +74,9 @@ class FileDeviceEngineTest {
             // a record written long ago in the second-to-last zone makes the last zone the next
             ByteBuffer h = ByteBuffer.allocate(52).order(ByteOrder.LITTLE_ENDIAN);
             ZoneFormat.putHeader(h, 0, ZoneFormat.signature(RecordType.DMESG), 40 + 3, 0);
-            ZoneFormat.putKmsgHeader(h, 1_800_000_000L + 1000, 0, false, 7, DumpReason.OOPS.code());
-            device.write((long) (zones - 2) * zone, h);
+            ZoneFormat.putKmsgHeader(h, 1_800_000_000L + 1000, 0, false, 7, DumpReason.OOPS.code(),
+                    new java.util.zip.CRC32C(), ByteBuffer.wrap("old".getBytes(US_ASCII)));
+            device.write((long) (zones - 2) * zone, h.clear());
             device.write((long) (zones - 2) * zone + 52, ByteBuffer.wrap("old".getBytes(US_ASCII)));
         }
         try (FileDevice device = FileDevice.open(image, false);
