@@ -20,6 +20,9 @@ import org.pstore.api.RecordType;
 import org.pstore.api.WriteStatus;
 import org.pstore.api.device.StorageDevice;
 import org.pstore.driver.file.FileDevice;
+import org.pstore.driver.mmc.MmcCard;
+import org.pstore.driver.mmc.MmcDevice;
+import org.pstore.driver.mmc.MmcImages;
 import org.pstore.zone.ZoneConfig;
 import org.pstore.zone.ZoneEngine;
 import org.pstore.zone.ZoneInfo;
@@ -36,7 +39,8 @@ public final class PstoreTool {
 
     private static final String USAGE = String.join("\n",
             "usage: pstore-tool --device PATH [OPTIONS] COMMAND [ARGS]",
-            "options:  --device PATH            (required) the partition: image file or block device",
+            "options:  --device PATH            (required) the partition: image file or block device,",
+            "                                   or mmc:PATH for the pstore partition of an MMC card image",
             "          --size S                 create the image file at this size when missing (write only)",
             "          --kmsg-size S            default 64K",
             "          --pmsg-size S  --console-size S  --ftrace-size S    default 0 (disabled)",
@@ -49,7 +53,9 @@ public final class PstoreTool {
             "          rm NAME     erase the record as Linux does",
             "          write dmesg|pmsg|console [--reason panic|oops|emerg|shutdown] [--compress]",
             "                      standard input becomes one record",
-            "          info        the layout: every zone's type, offset, size and header fields");
+            "          info        the layout: every zone's type, offset, size and header fields",
+            "          format      create the device: an image file (--size S), or an MMC card image",
+            "                      (--card-size S [--partition-offset S] [--partition-size S] [--erased 0x00|0xff])");
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss'Z'")
             .withZone(ZoneOffset.UTC);
@@ -87,6 +93,10 @@ public final class PstoreTool {
     }
 
     private void execute(Invocation inv) throws IOException {
+        if (inv.command.equals("format")) {
+            format(inv);
+            return;
+        }
         boolean writes = inv.command.equals("write") || inv.command.equals("rm");
         try (StorageDevice device = openDevice(inv, writes)) {
             ZoneEngine engine = ZoneEngine.open(device, inv.config);
@@ -105,13 +115,40 @@ public final class PstoreTool {
         }
     }
 
+    private static final String MMC = "mmc:";
+
     private static StorageDevice openDevice(Invocation inv, boolean writes) throws PstoreException {
+        if (inv.device.startsWith(MMC)) {
+            Path path = Path.of(inv.device.substring(MMC.length()));
+            return new MmcDevice(MmcCard.open(path), inv.device);
+        }
         Path path = Path.of(inv.device);
         if (inv.size > 0 && writes && inv.command.equals("write") && !Files.exists(path)) {
             inv.config.layout().validate(inv.size); // refuse before a file is created
             return FileDevice.openOrCreate(path, inv.size);
         }
         return FileDevice.open(path, !writes);
+    }
+
+    /** Creates a device image: an MMC card with its partition, or a file of zeros. Never overwrites. */
+    private void format(Invocation inv) throws IOException {
+        if (inv.device.startsWith(MMC)) {
+            if (inv.cardSize == null) {
+                throw new PstoreException("format of an MMC image needs --card-size");
+            }
+            MmcImages.format(Path.of(inv.device.substring(MMC.length())), inv.cardSize, inv.partitionOffset,
+                    inv.partitionSize, inv.erased).close();
+        } else {
+            Path path = Path.of(inv.device);
+            if (inv.size <= 0) {
+                throw new PstoreException("format of an image file needs --size");
+            }
+            if (Files.exists(path)) {
+                throw new PstoreException(path + " exists: format never overwrites a device");
+            }
+            inv.config.layout().validate(inv.size);
+            FileDevice.openOrCreate(path, inv.size).close();
+        }
     }
 
     private void list(ZoneEngine engine) throws PstoreException {
@@ -138,7 +175,9 @@ public final class PstoreTool {
 
     private void info(ZoneEngine engine) throws PstoreException {
         ZoneConfig c = engine.config();
-        out.println("device\t" + engine.device().name() + "\tsize=" + engine.device().size());
+        String details = engine.device().describe();
+        out.println("device\t" + engine.device().name() + "\tsize=" + engine.device().size()
+                + (details.isEmpty() ? "" : "\t" + details));
         out.println("layout\t" + c.layout() + "\tkmsg-zones=" + engine.kmsgZoneCount()
                 + "\tmax-reason=" + c.maxReason() + "\tbackend=" + c.backendName());
         out.println("counters\toops=" + engine.oopsCount() + "\tpanic=" + engine.panicCount()
@@ -184,6 +223,10 @@ public final class PstoreTool {
         RecordType recordType;
         DumpReason reason = DumpReason.OOPS;
         boolean compress;
+        String cardSize;
+        String partitionOffset = "0";
+        String partitionSize;
+        String erased = "0x00";
 
         static Invocation parse(String[] args) throws UsageException, HelpRequested {
             Invocation inv = new Invocation();
@@ -210,6 +253,10 @@ public final class PstoreTool {
                     case "--backend-name" -> backend = value(args, ++i, a);
                     case "--reason" -> inv.reason = reason(value(args, ++i, a));
                     case "--compress" -> inv.compress = true;
+                    case "--card-size" -> inv.cardSize = value(args, ++i, a);
+                    case "--partition-offset" -> inv.partitionOffset = value(args, ++i, a);
+                    case "--partition-size" -> inv.partitionSize = value(args, ++i, a);
+                    case "--erased" -> inv.erased = value(args, ++i, a);
                     default -> {
                         if (a.startsWith("--")) {
                             throw new UsageException("unknown option '" + a + "'");
@@ -222,11 +269,11 @@ public final class PstoreTool {
                 throw new UsageException("--device PATH is required");
             }
             if (rest.isEmpty()) {
-                throw new UsageException("no command given (ls, cat, rm, write, info)");
+                throw new UsageException("no command given (ls, cat, rm, write, info, format)");
             }
             inv.command = rest.get(0);
             int wanted = switch (inv.command) {
-                case "ls", "info" -> 0;
+                case "ls", "info", "format" -> 0;
                 case "cat", "rm", "write" -> 1;
                 default -> throw new UsageException("unknown command '" + inv.command + "'");
             };

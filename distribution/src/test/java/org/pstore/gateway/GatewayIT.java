@@ -83,6 +83,23 @@ class GatewayIT {
     }
 
     @Test
+    void theGatewayRunsOnAnMmcCardByConfigurationAlone() throws Exception {
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        try (var examples = Files.list(Path.of(System.getProperty("pstore.examples"), "mmc"))) {
+            for (Path cfg : examples.toList()) {
+                Files.copy(cfg, etc.resolve(cfg.getFileName()));
+            }
+        }
+        Run first = gateway("-c", "pstore:oops 'on the card'; pstore:status");
+        assertEquals(0, first.status(), first.err());
+        assertTrue(first.out().contains("active:      mmc0"), first.out());
+        Run second = gateway("-c", "pstore:cat dmesg-pstore_blk-0");
+        assertTrue(second.out().contains("Oops#1 Part1\n"), second.out());
+        assertTrue(second.out().contains("] on the card\n"), second.out());
+        assertEquals((4L << 20) + 512, Files.size(dir.resolve("mmc-card.img")), "the card image with its header");
+    }
+
+    @Test
     void anInvalidDriverConfigurationIsAClearErrorAndTouchesNothing() throws Exception {
         Path etc = Files.createDirectories(dir.resolve("etc"));
         Files.writeString(etc.resolve("org.pstore.driver.file-bad.cfg"), "path=no/such/folder/p.img\nsize=1M\n");

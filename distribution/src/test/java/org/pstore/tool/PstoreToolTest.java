@@ -199,6 +199,35 @@ class PstoreToolTest {
     }
 
     @Test
+    void everyCommandWorksOnAnMmcCard() throws Exception {
+        String mmc = "mmc:" + dir.resolve("card.img");
+        Result format = run("--device", mmc, "format", "--card-size", "2M", "--partition-offset", "1M", "--erased", "0xff");
+        assertEquals(0, format.status(), format.err());
+        assertEquals(2, run("--device", mmc, "format", "--card-size", "2M").status(), "never formats over an image");
+        List<String> layout = List.of("--kmsg-size", "4K", "--pmsg-size", "4K");
+        assertEquals(0, run("oops on mmc\n".getBytes(UTF_8), args(Path.of(mmc), layout, "write", "dmesg")).status());
+        assertEquals(0, run("pmsg on mmc\n".getBytes(UTF_8), args(Path.of(mmc), layout, "write", "pmsg")).status());
+        assertEquals(List.of("pmsg-pstore_blk-0", "dmesg-pstore_blk-0"),
+                run(args(Path.of(mmc), layout, "ls")).text().lines().map(l -> l.split("\t")[0]).toList());
+        assertEquals("Oops: Total 1 times\noops on mmc\n", run(args(Path.of(mmc), layout, "cat", "dmesg-pstore_blk-0")).text());
+        String info = run(args(Path.of(mmc), layout, "info")).text();
+        assertTrue(info.contains("cache=on\tcached-sectors=0\tcard-sectors=4096\tpartition-first-sector=2048"
+                + "\tpartition-sectors=2048\terased=0xff"), info);
+        assertTrue(info.contains("dmesg-1\toffset=8192\tsize=4096\tstate=empty\tsig=0xffffffff"), info);
+        assertEquals(0, run(args(Path.of(mmc), layout, "rm", "dmesg-pstore_blk-0")).status());
+        assertEquals(1, run(args(Path.of(mmc), layout, "ls")).text().lines().count());
+    }
+
+    @Test
+    void formatCreatesAnImageFileOnlyWhenMissing() throws Exception {
+        Path image = dir.resolve("f.img");
+        assertEquals(0, run("--device", image.toString(), "--size", "128K", "format").status());
+        assertEquals(128 * 1024, Files.size(image));
+        assertEquals(2, run("--device", image.toString(), "--size", "128K", "format").status());
+        assertEquals(2, run("--device", dir.resolve("g.img").toString(), "format").status(), "no size");
+    }
+
+    @Test
     void helpPrintsTheContract() {
         Result r = run("--help");
         assertEquals(0, r.status());

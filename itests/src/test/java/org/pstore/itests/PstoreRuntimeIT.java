@@ -92,6 +92,7 @@ public class PstoreRuntimeIT {
                 bundle(new File(bundles, "pstore-api.jar").toURI().toString()),
                 bundle(new File(bundles, "pstore-zone.jar").toURI().toString()),
                 bundle(new File(bundles, "pstore-driver-file.jar").toURI().toString()),
+                bundle(new File(bundles, "pstore-driver-mmc.jar").toURI().toString()),
                 bundle(new File(bundles, "pstore-registration.jar").toURI().toString()),
                 bundle(new File(bundles, "pstore-frontends.jar").toURI().toString()),
                 junitBundles());
@@ -258,6 +259,29 @@ public class PstoreRuntimeIT {
         }
         assertEquals(n, dumps.size());
         assertEquals(expectedPmsg.toString(), pmsg.toString());
+    }
+
+    @Test
+    public void anMmcCardTakesOverFromAFileAndBack() throws Exception {
+        org.osgi.service.cm.Configuration file = device("file");
+        awaitActive("file");
+        org.osgi.service.cm.Configuration mmc = configAdmin.createFactoryConfiguration("org.pstore.driver.mmc", "?");
+        Dictionary<String, Object> p = new Hashtable<>();
+        p.put("path", work.resolve("card.img").toString());
+        p.put("name", "mmc0");
+        p.put("card.size", "2M");
+        p.put("partition.offset", "1M");
+        mmc.update(p);
+        await("mmc0 standby", () -> registry.status().standbys().contains("mmc0"));
+        pstore.dump(DumpReason.OOPS, "on the file".getBytes(US_ASCII), false);
+        installed(DRIVER_BSN).stop();
+        awaitActive("mmc0");
+        pstore.dump(DumpReason.OOPS, "on the card".getBytes(US_ASCII), false);
+        assertTrue(new String(pstore.read("dmesg-pstore_blk-0"), US_ASCII).endsWith("on the card"));
+        installed(DRIVER_BSN).start();
+        installed("org.pstore.driver.mmc").stop();
+        awaitActive("file");
+        assertTrue(new String(pstore.read("dmesg-pstore_blk-0"), US_ASCII).endsWith("on the file"));
     }
 
     @Test

@@ -21,6 +21,7 @@ import org.pstore.api.DumpReason;
 import org.pstore.api.PstoreException;
 import org.pstore.api.RecordType;
 import org.pstore.api.WriteStatus;
+import org.pstore.api.device.ForwardingStorageDevice;
 import org.pstore.api.device.StorageDevice;
 import org.pstore.driver.file.FileDevice;
 
@@ -155,28 +156,12 @@ class FileDeviceEngineTest {
     }
 
     /** Passes everything to a real device, except writes while {@code down}. */
-    static final class FlakyDevice implements StorageDevice {
-        final StorageDevice target;
+    static final class FlakyDevice extends ForwardingStorageDevice {
         volatile boolean down;
         volatile int failedWrites;
 
         FlakyDevice(StorageDevice target) {
-            this.target = target;
-        }
-
-        @Override
-        public String name() {
-            return "flaky " + target.name();
-        }
-
-        @Override
-        public long size() {
-            return target.size();
-        }
-
-        @Override
-        public void read(long position, ByteBuffer dst) throws IOException {
-            target.read(position, dst);
+            super(target);
         }
 
         @Override
@@ -186,11 +171,6 @@ class FileDeviceEngineTest {
                 throw new IOException("device not ready");
             }
             target.write(position, src);
-        }
-
-        @Override
-        public void close() throws IOException {
-            target.close();
         }
     }
 

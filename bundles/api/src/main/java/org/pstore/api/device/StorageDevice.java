@@ -51,6 +51,14 @@ public interface StorageDevice extends Closeable {
         throw new UnsupportedOperationException(name() + " has no erase");
     }
 
+    /**
+     * Device-specific figures for status and {@code info}, as {@code key=value} pairs separated by
+     * tabs (a cache's state, sector counts, bad blocks); empty where there is nothing to add.
+     */
+    default String describe() {
+        return "";
+    }
+
     /** Releases the device; the data stays on the medium. */
     @Override
     void close() throws IOException;

@@ -1,7 +1,6 @@
 package org.pstore.driver.file.component;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 import org.osgi.service.component.annotations.Activate;
@@ -15,6 +14,7 @@ import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
 import org.pstore.api.ByteSize;
 import org.pstore.api.PstoreException;
+import org.pstore.api.device.ForwardingStorageDevice;
 import org.pstore.api.device.StorageDevice;
 import org.pstore.driver.file.FileDevice;
 
@@ -23,45 +23,45 @@ import org.pstore.driver.file.FileDevice;
  * missing directory, a file of another size or anything else that cannot be opened fails the
  * activation with a message saying why, registers no service and changes nothing on disk.
  */
-@Component(immediate = true, configurationPid = FileDeviceConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Component(immediate = true, service = StorageDevice.class, configurationPid = FileDeviceConfig.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = FileDeviceConfig.class, factory = true)
-public class FileDeviceComponent implements StorageDevice {
+public class FileDeviceComponent extends ForwardingStorageDevice {
 
-    private final FileDevice device;
     private final String name;
 
     @Activate
     public FileDeviceComponent(FileDeviceConfig config,
                                @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL)
                                Logger logger) throws PstoreException {
+        super(open(config, logger));
+        this.name = config.name().isBlank() ? config.path() : config.name();
+    }
+
+    private static FileDevice open(FileDeviceConfig config, Logger logger) throws PstoreException {
         try {
-            this.device = open(config);
+            if (config.path() == null || config.path().isBlank()) {
+                throw new PstoreException("file device configuration has no path");
+            }
+            Path path = Path.of(config.path());
+            long size;
+            try {
+                size = config.size().isBlank() ? 0 : ByteSize.parse(config.size());
+            } catch (IllegalArgumentException e) {
+                throw new PstoreException("file device " + path + ": size " + e.getMessage());
+            }
+            return size > 0 ? FileDevice.openOrCreate(path, size) : FileDevice.open(path, false);
         } catch (PstoreException e) {
             if (logger != null) {
                 logger.error("pstore file device not started: {}", e.getMessage());
             }
             throw e;
         }
-        this.name = config.name().isBlank() ? config.path() : config.name();
-    }
-
-    private static FileDevice open(FileDeviceConfig config) throws PstoreException {
-        if (config.path() == null || config.path().isBlank()) {
-            throw new PstoreException("file device configuration has no path");
-        }
-        Path path = Path.of(config.path());
-        long size;
-        try {
-            size = config.size().isBlank() ? 0 : ByteSize.parse(config.size());
-        } catch (IllegalArgumentException e) {
-            throw new PstoreException("file device " + path + ": size " + e.getMessage());
-        }
-        return size > 0 ? FileDevice.openOrCreate(path, size) : FileDevice.open(path, false);
     }
 
     @Deactivate
     void deactivate() throws IOException {
-        device.close();
+        target.close();
     }
 
     @Override
@@ -70,37 +70,7 @@ public class FileDeviceComponent implements StorageDevice {
     }
 
     @Override
-    public long size() {
-        return device.size();
-    }
-
-    @Override
-    public void read(long position, ByteBuffer dst) throws IOException {
-        device.read(position, dst);
-    }
-
-    @Override
-    public void write(long position, ByteBuffer src) throws IOException {
-        device.write(position, src);
-    }
-
-    @Override
-    public boolean hasPanicWrite() {
-        return device.hasPanicWrite();
-    }
-
-    @Override
-    public void panicWrite(long position, ByteBuffer src) throws IOException {
-        device.panicWrite(position, src);
-    }
-
-    @Override
     public void close() {
         // the component's lifecycle owns the file: it closes on deactivation
-    }
-
-    @Override
-    public String toString() {
-        return "file device " + name + " (" + device + ")";
     }
 }

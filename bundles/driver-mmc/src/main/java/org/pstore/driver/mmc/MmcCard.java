@@ -1,0 +1,372 @@
+package org.pstore.driver.mmc;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.pstore.api.PstoreException;
+
+/**
+ * A simulated eMMC/SD card kept in an image file, faithful where pstore can go wrong on a real one:
+ * <ul>
+ * <li>512-byte sectors, single- and multi-block reads and writes, a pstore partition inside;</li>
+ * <li>a volatile write cache (on by default): writes land in it, {@link #flushCache()} programs
+ * them; a power cut drops what was not flushed;</li>
+ * <li>a power cut in the middle of a multi-block program leaves only a prefix of its sectors;</li>
+ * <li>reliable write: sector-atomic, not cached, for the panic path;</li>
+ * <li>erase/trim of sector ranges to the card's erased value (0x00 or 0xFF).</li>
+ * </ul>
+ *
+ * <p>The image file is a 512-byte header (below) followed by the card's sectors: programming a
+ * sector writes it to the file, so the file is the medium and survives the process.
+ *
+ * <pre>
+ * struct mmc_image_header {   // little-endian
+ *     u8  magic[8];            //  0: "PSTMMC01"
+ *     u64 sectors;             //  8: card capacity in sectors
+ *     u64 part_first;          // 16: first sector of the pstore partition
+ *     u64 part_sectors;        // 24: sectors of the pstore partition
+ *     u8  erased;              // 32: what erase leaves in every byte
+ * };
+ * </pre>
+ */
+public final class MmcCard implements Closeable {
+
+    public static final int SECTOR = 512;
+    static final int IMAGE_HEADER = SECTOR;
+    private static final byte[] MAGIC = {'P', 'S', 'T', 'M', 'M', 'C', '0', '1'};
+
+    private final Path path;
+    private final FileChannel file;
+    private final long sectors;
+    private final long partitionFirst;
+    private final long partitionSectors;
+    private final byte erased;
+    /** Written but not yet programmed sectors, in the order they were written. */
+    private final Map<Long, byte[]> cache = new LinkedHashMap<>();
+    private boolean cacheEnabled = true;
+
+    private long programsLeft = Long.MAX_VALUE;
+    private boolean powerLost;
+    private long programs;
+    private long flushes;
+    private long reliableWrites;
+
+    private MmcCard(Path path, FileChannel file, long sectors, long partitionFirst, long partitionSectors, byte erased) {
+        this.path = path;
+        this.file = file;
+        this.sectors = sectors;
+        this.partitionFirst = partitionFirst;
+        this.partitionSectors = partitionSectors;
+        this.erased = erased;
+    }
+
+    /**
+     * Creates a card image: {@code cardBytes} of capacity, erased to {@code erased}, with the pstore
+     * partition of {@code partitionBytes} at {@code partitionOffset}. All three are whole sectors.
+     */
+    public static MmcCard format(Path path, long cardBytes, long partitionOffset, long partitionBytes, byte erased)
+            throws PstoreException {
+        for (long v : new long[] {cardBytes, partitionOffset, partitionBytes}) {
+            if (v < 0 || v % SECTOR != 0) {
+                throw new PstoreException("MMC sizes and offsets are whole 512-byte sectors, got " + v);
+            }
+        }
+        if (cardBytes == 0 || partitionBytes == 0 || partitionOffset + partitionBytes > cardBytes) {
+            throw new PstoreException("the partition of " + partitionBytes + " bytes at " + partitionOffset
+                    + " does not fit a card of " + cardBytes + " bytes");
+        }
+        if (erased != 0 && erased != (byte) 0xff) {
+            throw new PstoreException("an erased MMC reads 0x00 or 0xff, not 0x" + Integer.toHexString(erased & 0xff));
+        }
+        if (Files.exists(path)) {
+            throw new PstoreException(path + " exists: formatting would destroy it");
+        }
+        try (FileChannel c = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer h = ByteBuffer.allocate(IMAGE_HEADER).order(ByteOrder.LITTLE_ENDIAN);
+            h.put(MAGIC).putLong(cardBytes / SECTOR).putLong(partitionOffset / SECTOR)
+                    .putLong(partitionBytes / SECTOR).put(erased).clear();
+            c.write(h, 0);
+            if (erased == 0) {
+                c.write(ByteBuffer.allocate(1), IMAGE_HEADER + cardBytes - 1); // sparse zeros
+            } else {
+                ByteBuffer ones = ByteBuffer.allocate(1 << 16);
+                while (ones.hasRemaining()) {
+                    ones.put(erased);
+                }
+                for (long at = 0; at < cardBytes; at += ones.capacity()) {
+                    ones.clear().limit((int) Math.min(ones.capacity(), cardBytes - at));
+                    c.write(ones, IMAGE_HEADER + at);
+                }
+            }
+            c.force(true);
+        } catch (IOException e) {
+            throw new PstoreException("cannot format " + path + ": " + e.getMessage(), e);
+        }
+        return open(path);
+    }
+
+    /** Opens a card image: the card powers up with an empty cache. */
+    public static MmcCard open(Path path) throws PstoreException {
+        if (!Files.isRegularFile(path)) {
+            throw new PstoreException("no MMC image at " + path + " (create one with format)");
+        }
+        FileChannel c = null;
+        try {
+            c = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ByteBuffer h = ByteBuffer.allocate(IMAGE_HEADER).order(ByteOrder.LITTLE_ENDIAN);
+            while (h.hasRemaining() && c.read(h, h.position()) > 0) {
+                // the whole header
+            }
+            byte[] magic = new byte[MAGIC.length];
+            h.flip().get(magic);
+            long sectors = h.getLong();
+            long first = h.getLong();
+            long count = h.getLong();
+            byte erased = h.get();
+            if (h.limit() < 33 || !java.util.Arrays.equals(magic, MAGIC)) {
+                throw new PstoreException(path + " is not an MMC image (no PSTMMC01 header)");
+            }
+            if (sectors <= 0 || first < 0 || count <= 0 || first > sectors - count
+                    || c.size() < IMAGE_HEADER + sectors * SECTOR) {
+                throw new PstoreException(path + ": the MMC image header describes " + sectors + " sectors, a partition of "
+                        + count + " at " + first + ", but the file has " + c.size() + " bytes");
+            }
+            return new MmcCard(path, c, sectors, first, count, erased);
+        } catch (IOException e) {
+            closeQuietly(c);
+            throw e instanceof PstoreException p ? p : new PstoreException("cannot open " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(FileChannel c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // the open failed already
+            }
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public long sectors() {
+        return sectors;
+    }
+
+    public long partitionFirstSector() {
+        return partitionFirst;
+    }
+
+    public long partitionSectors() {
+        return partitionSectors;
+    }
+
+    public byte erasedValue() {
+        return erased;
+    }
+
+    public synchronized boolean cacheEnabled() {
+        return cacheEnabled;
+    }
+
+    /** Turning the cache off flushes it first, as a card does. */
+    public synchronized void setCacheEnabled(boolean enabled) throws IOException {
+        if (!enabled) {
+            flushCache();
+        }
+        cacheEnabled = enabled;
+    }
+
+    public synchronized int cachedSectors() {
+        return cache.size();
+    }
+
+    /** Sectors programmed into the medium since the card was opened. */
+    public synchronized long programs() {
+        return programs;
+    }
+
+    public synchronized long flushes() {
+        return flushes;
+    }
+
+    public synchronized long reliableWrites() {
+        return reliableWrites;
+    }
+
+    // ---- commands
+
+    /** Reads whole sectors from {@code lba} into {@code dst} (a multiple of 512 bytes); the cache is seen. */
+    public synchronized void readBlocks(long lba, ByteBuffer dst) throws IOException {
+        int count = sectorsOf(dst);
+        checkPower();
+        checkRange(lba, count);
+        for (int i = 0; i < count; i++) {
+            byte[] cached = cache.get(lba + i);
+            int limit = dst.position() + SECTOR;
+            ByteBuffer sector = dst.duplicate().limit(limit);
+            if (cached != null) {
+                sector.put(cached);
+            } else {
+                readMedium(lba + i, sector);
+            }
+            dst.position(limit);
+        }
+    }
+
+    /** Writes whole sectors: into the cache when it is on, else programmed in order. */
+    public synchronized void writeBlocks(long lba, ByteBuffer src) throws IOException {
+        int count = sectorsOf(src);
+        checkPower();
+        checkRange(lba, count);
+        if (!cacheEnabled) {
+            program(lba, src);
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            byte[] sector = new byte[SECTOR];
+            src.get(sector);
+            cache.remove(lba + i); // re-written sectors move to the end of the flush order
+            cache.put(lba + i, sector);
+        }
+    }
+
+    /** Programs every cached sector, in the order written, and empties the cache. */
+    public synchronized void flushCache() throws IOException {
+        checkPower();
+        flushes++;
+        for (Iterator<Map.Entry<Long, byte[]>> it = cache.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, byte[]> e = it.next();
+            program(e.getKey(), ByteBuffer.wrap(e.getValue()));
+            it.remove();
+        }
+        file.force(false);
+    }
+
+    /**
+     * Reliable write: bypasses the cache and programs each sector atomically before it returns. A
+     * cached copy of the same sectors is dropped, as the reliable write is newer.
+     */
+    public synchronized void reliableWrite(long lba, ByteBuffer src) throws IOException {
+        int count = sectorsOf(src);
+        checkPower();
+        checkRange(lba, count);
+        reliableWrites++;
+        for (int i = 0; i < count && !cache.isEmpty(); i++) {
+            cache.remove(lba + i);
+        }
+        program(lba, src);
+        file.force(false);
+    }
+
+    /** Erases (trims) sectors to the erased value, cached copies included. */
+    public synchronized void erase(long lba, long count) throws IOException {
+        checkPower();
+        checkRange(lba, count);
+        ByteBuffer sector = ByteBuffer.allocate(SECTOR);
+        for (long i = 0; i < count; i++) {
+            cache.remove(lba + i);
+            sector.clear();
+            while (sector.hasRemaining()) {
+                sector.put(erased);
+            }
+            program(lba + i, sector.flip());
+        }
+        file.force(false);
+    }
+
+    // ---- power
+
+    /**
+     * Fault injection: the power goes after {@code n} more sector programs. The program that would
+     * be the (n+1)th does not happen, the cache is lost, and every command fails until the image is
+     * opened again.
+     */
+    public synchronized void cutPowerAfterPrograms(long n) {
+        programsLeft = n;
+    }
+
+    /** Fault injection: the power goes now. */
+    public synchronized void cutPower() {
+        powerLost = true;
+        cache.clear();
+    }
+
+    public synchronized boolean powerLost() {
+        return powerLost;
+    }
+
+    private void checkPower() throws IOException {
+        if (powerLost) {
+            throw new IOException(path + ": the card has no power");
+        }
+    }
+
+    /** Programs the sectors of {@code src} in order, one at a time; a power cut leaves a prefix. */
+    private void program(long lba, ByteBuffer src) throws IOException {
+        int count = sectorsOf(src);
+        int limit = src.limit();
+        try {
+            for (int i = 0; i < count; i++) {
+                if (programsLeft-- <= 0) {
+                    cutPower();
+                    throw new IOException(path + ": power lost while programming sector " + (lba + i));
+                }
+                src.limit(src.position() + SECTOR);
+                long at = IMAGE_HEADER + (lba + i) * SECTOR;
+                while (src.hasRemaining()) {
+                    at += file.write(src, at);
+                }
+                programs++;
+            }
+        } finally {
+            src.limit(limit);
+        }
+    }
+
+    private void readMedium(long lba, ByteBuffer dst) throws IOException {
+        long at = IMAGE_HEADER + lba * SECTOR;
+        while (dst.hasRemaining()) {
+            int n = file.read(dst, at);
+            if (n < 0) {
+                throw new IOException(path + ": end of image at sector " + lba);
+            }
+            at += n;
+        }
+    }
+
+    private static int sectorsOf(ByteBuffer b) throws IOException {
+        if (b.remaining() % SECTOR != 0) {
+            throw new IOException("MMC transfers are whole sectors, not " + b.remaining() + " bytes");
+        }
+        return b.remaining() / SECTOR;
+    }
+
+    private void checkRange(long lba, long count) throws IOException {
+        if (lba < 0 || count < 0 || lba > sectors - count) {
+            throw new IOException("sectors " + lba + "+" + count + " are outside the card's " + sectors);
+        }
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        file.close();
+    }
+
+    @Override
+    public String toString() {
+        return "MMC card " + path + " (" + sectors + " sectors, partition " + partitionFirst + "+" + partitionSectors + ")";
+    }
+}

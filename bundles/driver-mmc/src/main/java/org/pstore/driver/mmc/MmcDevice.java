@@ -1,0 +1,145 @@
+package org.pstore.driver.mmc;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+import org.pstore.api.device.StorageDevice;
+
+/**
+ * The pstore partition of an MMC card as a {@link StorageDevice}. A write that does not cover
+ * whole sectors becomes a read-modify-write of the sectors it touches; every normal write goes
+ * through the cache and is flushed before it returns, so a returned write is durable. The panic
+ * write is a reliable write that bypasses the cache and allocates nothing.
+ */
+public final class MmcDevice implements StorageDevice {
+
+    private static final int SECTOR = MmcCard.SECTOR;
+
+    private final MmcCard card;
+    private final String name;
+    private final long first;
+    private final long size;
+    /** The panic path's scratch sector for unaligned edges, allocated up front. */
+    private final ByteBuffer panicSector = ByteBuffer.allocateDirect(SECTOR);
+
+    public MmcDevice(MmcCard card, String name) {
+        this.card = card;
+        this.name = name;
+        this.first = card.partitionFirstSector();
+        this.size = card.partitionSectors() * SECTOR;
+    }
+
+    public MmcCard card() {
+        return card;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public void read(long position, ByteBuffer dst) throws IOException {
+        checkRange(position, dst.remaining());
+        long lba = position / SECTOR;
+        int head = (int) (position % SECTOR);
+        ByteBuffer sectors = ByteBuffer.allocate(roundUp(head + dst.remaining()));
+        card.readBlocks(first + lba, sectors);
+        dst.put(sectors.position(head).limit(head + dst.remaining()));
+    }
+
+    @Override
+    public void write(long position, ByteBuffer src) throws IOException {
+        checkRange(position, src.remaining());
+        long lba = position / SECTOR;
+        int head = (int) (position % SECTOR);
+        int length = src.remaining();
+        if (head == 0 && length % SECTOR == 0) {
+            card.writeBlocks(first + lba, src);
+        } else {
+            ByteBuffer sectors = ByteBuffer.allocate(roundUp(head + length));
+            // only the first and the last sector can hold bytes that are not ours
+            card.readBlocks(first + lba, sectors.limit(SECTOR));
+            if (sectors.capacity() > SECTOR) {
+                card.readBlocks(first + lba + sectors.capacity() / SECTOR - 1,
+                        sectors.limit(sectors.capacity()).position(sectors.capacity() - SECTOR));
+            }
+            sectors.clear().position(head);
+            sectors.put(src).clear();
+            card.writeBlocks(first + lba, sectors);
+        }
+        card.flushCache();
+    }
+
+    @Override
+    public boolean hasPanicWrite() {
+        return true;
+    }
+
+    /**
+     * Reliable writes, sector by sector for unaligned edges (read-modify-write in a scratch sector
+     * prepared up front), the aligned middle straight from {@code src}.
+     */
+    @Override
+    public void panicWrite(long position, ByteBuffer src) throws IOException {
+        checkRange(position, src.remaining());
+        long pos = position;
+        int limit = src.limit();
+        try {
+            while (src.hasRemaining()) {
+                int offset = (int) (pos % SECTOR);
+                long lba = first + pos / SECTOR;
+                if (offset == 0 && src.remaining() >= SECTOR) {
+                    int whole = src.remaining() / SECTOR * SECTOR;
+                    src.limit(src.position() + whole);
+                    card.reliableWrite(lba, src);
+                    src.limit(limit);
+                    pos += whole;
+                } else {
+                    int n = Math.min(SECTOR - offset, src.remaining());
+                    panicSector.clear();
+                    card.readBlocks(lba, panicSector);
+                    panicSector.clear().position(offset);
+                    src.limit(src.position() + n);
+                    panicSector.put(src);
+                    src.limit(limit);
+                    card.reliableWrite(lba, panicSector.clear());
+                    pos += n;
+                }
+            }
+        } finally {
+            src.limit(limit);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "mmc=" + card.path() + "\tcache=" + (card.cacheEnabled() ? "on" : "off")
+                + "\tcached-sectors=" + card.cachedSectors() + "\tcard-sectors=" + card.sectors()
+                + "\tpartition-first-sector=" + first + "\tpartition-sectors=" + card.partitionSectors()
+                + "\terased=0x" + String.format("%02x", card.erasedValue() & 0xff)
+                + "\tprograms=" + card.programs() + "\tflushes=" + card.flushes()
+                + "\treliable-writes=" + card.reliableWrites();
+    }
+
+    private static int roundUp(int bytes) {
+        return (bytes + SECTOR - 1) / SECTOR * SECTOR;
+    }
+
+    private void checkRange(long position, int length) throws IOException {
+        if (position < 0 || position > size - length) {
+            throw new IOException(name + ": access of " + length + " bytes at " + position
+                    + " is outside the partition's " + size + " bytes");
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        card.close();
+    }
+}
