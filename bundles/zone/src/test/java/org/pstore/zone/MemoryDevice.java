@@ -12,7 +12,7 @@ import org.pstore.api.device.StorageDevice;
  * An in-memory device for engine tests, with switches to fail writes, fail reads of a range, skip a
  * range like a bad NAND block, and a log of the writes it took.
  */
-class MemoryDevice implements StorageDevice {
+public class MemoryDevice implements StorageDevice {
 
     final byte[] bytes;
     boolean failWrites;
@@ -26,11 +26,11 @@ class MemoryDevice implements StorageDevice {
     final List<long[]> writes = new ArrayList<>();
     final List<long[]> panicWrites = new ArrayList<>();
 
-    MemoryDevice(int size) {
+    public MemoryDevice(int size) {
         this.bytes = new byte[size];
     }
 
-    MemoryDevice(byte[] image) {
+    public MemoryDevice(byte[] image) {
         this.bytes = image;
     }
 

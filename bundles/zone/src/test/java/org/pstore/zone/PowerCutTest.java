@@ -1,0 +1,142 @@
+package org.pstore.zone;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pstore.api.DumpReason;
+import org.pstore.api.PstoreException;
+import org.pstore.api.WriteStatus;
+import org.pstore.api.device.StorageDevice;
+import org.pstore.driver.file.FileDevice;
+
+/**
+ * A power cut at every writing operation of a scripted workload, with none, half or nearly all of
+ * the operation in progress landing: the engine opens afterwards without an exception, every record
+ * whose write had returned is there byte for byte, and nothing is shown that was not written.
+ * {@code -Dpstore.reliability.scale=N} runs N times as many workloads (the long version).
+ */
+class PowerCutTest {
+
+    static final int SCALE = Integer.getInteger("pstore.reliability.scale", 1);
+    static final ZoneConfig CONFIG = ZoneConfig.of(new ZoneLayout(4096, 8192, 16384, 0, 1));
+    static final int SIZE = 128 * 1024;
+    static final double[] LANDED = {0.0, 0.5, 0.99};
+
+    @TempDir
+    Path dir;
+
+    interface Medium {
+        StorageDevice open(byte[] initial) throws Exception;
+    }
+
+    @Test
+    void inMemory() throws Exception {
+        cutEverywhere("memory", initial -> new MemoryDevice(initial.clone()), 60, 5);
+    }
+
+    @Test
+    void onTheFileDevice() throws Exception {
+        int[] n = {0};
+        cutEverywhere("file", initial -> {
+            Path image = dir.resolve("cut" + n[0]++ + ".img");
+            Files.write(image, initial);
+            return FileDevice.open(image, false);
+        }, 30, 2);
+    }
+
+    private void cutEverywhere(String name, Medium medium, int actions, int rounds) throws Exception {
+        long cuts = 0;
+        long operations = 0;
+        for (int round = 0; round < rounds * SCALE; round++) {
+            List<WorkloadModel.Action> before = WorkloadModel.script(10, 1000 + round).stream()
+                    .filter(a -> a instanceof WorkloadModel.Dump).toList();
+            List<WorkloadModel.Action> script = WorkloadModel.script(actions, round);
+            byte[] initial = new byte[SIZE];
+            long total = dryRun(medium, initial, before, script);
+            for (long at = 0; at <= total; at++) {
+                for (double landed : LANDED) {
+                    WorkloadModel model = new WorkloadModel(CONFIG.layout());
+                    try (StorageDevice device = medium.open(initial)) {
+                        try (ZoneEngine first = ZoneEngine.open(device, CONFIG)) {
+                            assertTrue(model.run(first, before));
+                        }
+                        FaultyDevice faulty = new FaultyDevice(device);
+                        faulty.cutPowerAt(at, landed);
+                        ZoneEngine engine = ZoneEngine.open(faulty, CONFIG);
+                        model.run(engine, script);
+                        closeAfterCut(engine);
+                        try (ZoneEngine reopened = ZoneEngine.open(device, CONFIG)) {
+                            model.verify(reopened);
+                        }
+                    }
+                    cuts++;
+                    operations += model.operations();
+                }
+            }
+        }
+        System.out.println("power cuts (" + name + "): " + cuts + " cuts tried over " + operations
+                + " operations; records lost or invented: 0");
+    }
+
+    /** How many writing operations the workload makes when nothing fails. */
+    private static long dryRun(Medium medium, byte[] initial, List<WorkloadModel.Action> before,
+                               List<WorkloadModel.Action> script) throws Exception {
+        try (StorageDevice device = medium.open(initial)) {
+            WorkloadModel model = new WorkloadModel(CONFIG.layout());
+            try (ZoneEngine first = ZoneEngine.open(device, CONFIG)) {
+                model.run(first, before);
+            }
+            FaultyDevice counting = new FaultyDevice(device);
+            try (ZoneEngine engine = ZoneEngine.open(counting, CONFIG)) {
+                assertTrue(model.run(engine, script), "the workload runs without faults");
+            }
+            try (ZoneEngine reopened = ZoneEngine.open(device, CONFIG)) {
+                model.verify(reopened);
+            }
+            return counting.operations();
+        }
+    }
+
+    @Test
+    void shortAndFailedWritesAreRetriedWholeOnceTheDeviceRecovers() throws Exception {
+        MemoryDevice memory = new MemoryDevice(SIZE);
+        FaultyDevice device = new FaultyDevice(memory);
+        List<String> texts = List.of("first dump\n".repeat(100), "second dump\n".repeat(200), "third\n".repeat(300));
+        try (ZoneEngine engine = ZoneEngine.open(device, CONFIG)) {
+            device.shortWrites = true;
+            for (String text : texts) {
+                assertEquals(WriteStatus.PENDING, engine.dump(DumpReason.OOPS, text.getBytes(US_ASCII), false));
+            }
+            assertEquals(3, engine.dirtyZoneCount());
+            device.shortWrites = false;
+            device.failWrites = true;
+            assertFalse(engine.flush());
+            device.failWrites = false;
+            assertTrue(engine.flush());
+        }
+        try (ZoneEngine reopened = ZoneEngine.open(memory, CONFIG)) {
+            for (int zone = 0; zone < texts.size(); zone++) {
+                assertEquals("Oops: Total " + (zone + 1) + " times\n" + texts.get(zone),
+                        new String(reopened.read("dmesg-pstore_blk-" + zone), US_ASCII));
+            }
+            assertTrue(reopened.problems().isEmpty(), reopened.problems().toString());
+        }
+    }
+
+    static void closeAfterCut(ZoneEngine engine) {
+        try {
+            engine.close();
+        } catch (PstoreException expected) {
+            // the power is gone: what was dirty cannot be written
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package org.pstore.zone;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+import org.pstore.api.DumpReason;
+import org.pstore.api.PstoreException;
+import org.pstore.api.PstoreRecord;
+import org.pstore.api.RecordType;
+import org.pstore.api.WriteStatus;
+
+/**
+ * A workload of kmsg dumps, panics, ring appends and erases, run against an engine whose device may
+ * lose power, and what it allows to be found afterwards: every record whose write returned (and was
+ * not overwritten or erased since) intact; for a write that did not return, the old record, the new
+ * one or none (a torn record is reported damaged, not shown); nothing else. Rings must be sized so
+ * that the workload does not wrap them.
+ */
+public final class WorkloadModel {
+
+    public sealed interface Action permits Dump, Panic, Append, Erase {
+    }
+
+    public record Dump(String text, boolean compress) implements Action {
+    }
+
+    public record Panic(String text) implements Action {
+    }
+
+    public record Append(RecordType type, String text) implements Action {
+    }
+
+    public record Erase(int pick) implements Action {
+    }
+
+    private final ZoneLayout layout;
+    private final Map<Integer, String> stored = new HashMap<>();
+    private final Map<Integer, Set<String>> uncertain = new HashMap<>();
+    private final Map<RecordType, List<String>> attempted = new EnumMap<>(RecordType.class);
+    private final Map<RecordType, Integer> confirmed = new EnumMap<>(RecordType.class);
+    private long operations;
+
+    public WorkloadModel(ZoneLayout layout) {
+        this.layout = layout;
+    }
+
+    /** A deterministic mixed workload of {@code n} actions. */
+    public static List<Action> script(int n, long seed) {
+        Random random = new Random(seed);
+        List<Action> actions = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String text = ("<4>[" + i + "] line " + random.nextInt(1000) + " " + "x".repeat(random.nextInt(80)) + "\n")
+                    .repeat(1 + random.nextInt(60));
+            actions.add(switch (random.nextInt(10)) {
+                case 0, 1, 2 -> new Dump(text, random.nextBoolean());
+                case 3 -> new Panic(text);
+                case 4, 5 -> new Append(RecordType.PMSG, "pmsg " + i + "\n");
+                case 6, 7 -> new Append(RecordType.CONSOLE, "console " + i + " " + "y".repeat(random.nextInt(40)) + "\n");
+                default -> new Erase(random.nextInt(100));
+            });
+        }
+        return actions;
+    }
+
+    /** Operations run so far (over every {@link #run}). */
+    public long operations() {
+        return operations;
+    }
+
+    /** Runs the actions until one does not return; returns whether all did. */
+    public boolean run(ZoneEngine engine, List<Action> actions) {
+        for (Action a : actions) {
+            operations++;
+            if (!step(engine, a)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean step(ZoneEngine engine, Action a) {
+        if (a instanceof Append p) {
+            List<String> tried = attempted.computeIfAbsent(p.type(), t -> new ArrayList<>());
+            tried.add(p.text());
+            if (!returned(() -> engine.append(p.type(), p.text().getBytes(US_ASCII)))) {
+                return false;
+            }
+            confirmed.put(p.type(), tried.size());
+            return true;
+        }
+        if (a instanceof Erase e) {
+            if (stored.isEmpty()) {
+                return true;
+            }
+            int zone = new ArrayList<>(stored.keySet()).stream().sorted().toList().get(e.pick() % stored.size());
+            String old = stored.remove(zone);
+            if (!returned(() -> {
+                engine.erase("dmesg-" + engine.config().backendName() + "-" + zone);
+                return WriteStatus.STORED;
+            })) {
+                uncertain.computeIfAbsent(zone, z -> new HashSet<>()).add(old);
+                return false;
+            }
+            return true;
+        }
+        int zone = engine.nextKmsgZone();
+        String text = a instanceof Dump d ? d.text() : ((Panic) a).text();
+        String old = stored.remove(zone);
+        Set<String> before = uncertain.remove(zone);
+        boolean ok = returned(() -> a instanceof Dump d
+                ? engine.dump(DumpReason.OOPS, d.text().getBytes(US_ASCII), d.compress())
+                : engine.panicDump(DumpReason.PANIC, ByteBuffer.wrap(text.getBytes(US_ASCII)), false));
+        if (ok) {
+            stored.put(zone, text);
+            return true;
+        }
+        Set<String> maybe = uncertain.computeIfAbsent(zone, z -> new HashSet<>());
+        maybe.add(text);
+        if (old != null) {
+            maybe.add(old);
+        }
+        if (before != null) {
+            maybe.addAll(before);
+        }
+        return false;
+    }
+
+    interface Write {
+        WriteStatus run() throws PstoreException;
+    }
+
+    /** Whether the write came back as done: on the medium (pending in memory is not done). */
+    static boolean returned(Write write) {
+        try {
+            return write.run() == WriteStatus.STORED;
+        } catch (PstoreException e) {
+            return false;
+        }
+    }
+
+    /** Checks what an engine opened after the cut shows against what the workload allows. */
+    public void verify(ZoneEngine reopened) throws PstoreException {
+        Set<Integer> seen = new HashSet<>();
+        Set<RecordType> rings = new HashSet<>();
+        for (PstoreRecord r : reopened.records()) {
+            String shown = new String(reopened.read(r.name()), US_ASCII);
+            if (r.type() != RecordType.DMESG) {
+                rings.add(r.type());
+                verifyRing(r.type(), shown);
+                continue;
+            }
+            int zone = (int) r.id();
+            seen.add(zone);
+            Set<String> allowed = new HashSet<>(uncertain.getOrDefault(zone, Set.of()));
+            if (stored.containsKey(zone)) {
+                allowed.add(stored.get(zone));
+            }
+            assertTrue(allowed.stream().anyMatch(t -> shows(shown, t)),
+                    "kmsg zone " + zone + " shows bytes that were never written there:\n" + shown);
+        }
+        for (int zone : stored.keySet()) {
+            assertTrue(seen.contains(zone), "the stored record of kmsg zone " + zone + " is lost");
+        }
+        for (Map.Entry<RecordType, Integer> c : confirmed.entrySet()) {
+            assertTrue(c.getValue() == 0 || rings.contains(c.getKey()), "the " + c.getKey().label() + " record is lost");
+        }
+    }
+
+    /**
+     * What Linux shows for a dump: the text, or the first part that fits the zone (what is stored,
+     * or what Linux can inflate), after a "Total" line when stored uncompressed.
+     */
+    private boolean shows(String shown, String text) {
+        String body = shown.replaceFirst("^(Oops|Panic): Total \\d+ times\n", "");
+        boolean uncompressed = !body.equals(shown);
+        if (body.equals(text)) {
+            return true;
+        }
+        int cut = uncompressed ? layout.dumpCapacity(false) : layout.dumpCapacity(true);
+        return body.length() == cut && text.startsWith(body);
+    }
+
+    /** The ring shows the appends up to one at least as late as the last that returned. */
+    private void verifyRing(RecordType type, String shown) {
+        List<String> tried = attempted.getOrDefault(type, List.of());
+        int done = confirmed.getOrDefault(type, 0);
+        StringBuilder prefix = new StringBuilder();
+        for (int k = 0; k <= tried.size(); k++) {
+            if (k >= done && shown.equals(prefix.toString())) {
+                return;
+            }
+            if (k < tried.size()) {
+                prefix.append(tried.get(k));
+            }
+        }
+        fail(type.label() + " shows " + shown.length() + " bytes that are no state the writes left (" + done
+                + " of " + tried.size() + " returned)");
+    }
+}
