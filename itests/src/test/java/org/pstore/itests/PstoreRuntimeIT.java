@@ -285,6 +285,91 @@ public class PstoreRuntimeIT {
     }
 
     @Test
+    public void hotSwapsUnderConcurrentWritersAndReadersLoseNothing() throws Exception {
+        layout("4K", "64K", "64K");
+        org.osgi.service.cm.Configuration a = device("a");
+        awaitActive("a");
+        device("b");
+        await("b standby", () -> registry.status().standbys().contains("b"));
+        await("the 4K layout", () -> registry.status().kmsgZones() == (1048576 - 131072) / 4096);
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicInteger operations = new AtomicInteger();
+        List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+        Set<String> dumps = Collections.synchronizedSet(new HashSet<>());
+        Set<String> lines = Collections.synchronizedSet(new HashSet<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < 3; w++) {
+            int id = w;
+            threads.add(new Thread(() -> {
+                try {
+                    for (int i = 0; writing.get() && i < 60; i++) {
+                        String dump = "dump " + id + "/" + i;
+                        String line = (id == 0 ? "pmsg " : "console ") + id + "/" + i + "\n";
+                        assertTrue(pstore.dump(DumpReason.OOPS, dump.getBytes(US_ASCII), false) != WriteStatus.FILTERED);
+                        dumps.add(dump);
+                        pstore.append(id == 0 ? RecordType.PMSG : RecordType.CONSOLE, line.getBytes(US_ASCII));
+                        lines.add(line);
+                        operations.addAndGet(2);
+                        Thread.sleep(3);
+                    }
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }));
+        }
+        threads.add(new Thread(() -> {
+            while (writing.get()) {
+                try {
+                    for (PstoreRecord r : pstore.records()) {
+                        pstore.read(r.name());
+                        operations.incrementAndGet();
+                    }
+                } catch (PstoreException swapping) {
+                    // no backend for a moment
+                }
+            }
+        }));
+        threads.forEach(Thread::start);
+        Bundle driver = installed(DRIVER_BSN);
+        await("some writes", () -> operations.get() > 100);
+        a.delete();
+        awaitActive("b");
+        device("a");
+        driver.stop();
+        driver.start();
+        await("a or b active", () -> registry.status().active() != null);
+        driver.update();
+        await("a or b active again", () -> registry.status().active() != null);
+        for (Thread t : threads.subList(0, 3)) {
+            t.join(60_000);
+        }
+        writing.set(false);
+        threads.get(3).join(10_000);
+        assertTrue(failures.toString(), failures.isEmpty());
+        await("buffer replayed", () -> registry.status().bufferedWrites() == 0 && registry.status().active() != null);
+        driver.stop();
+
+        ZoneConfig config = ZoneConfig.of(new ZoneLayout(4096, 65536, 65536, 0, 1));
+        Set<String> foundDumps = new HashSet<>();
+        List<String> foundLines = new ArrayList<>();
+        for (String name : List.of("a", "b")) {
+            for (String t : texts(image(name), config)) {
+                String body = t.substring(t.indexOf('=') + 1);
+                if (t.startsWith("dmesg-")) {
+                    foundDumps.add(body.substring(body.indexOf('\n') + 1));
+                } else {
+                    body.lines().forEach(l -> foundLines.add(l + "\n"));
+                }
+            }
+        }
+        assertEquals(dumps, foundDumps);
+        assertEquals("every line once", lines.size(), foundLines.size());
+        assertEquals(lines, new HashSet<>(foundLines));
+        System.out.println("hot swap under load: " + operations.get() + " operations by 4 threads over "
+                + registry.status().swaps() + " swaps; records lost or invented: 0");
+    }
+
+    @Test
     public void aConfigurationChangeReopensTheBackend() throws Exception {
         device("a");
         awaitActive("a");
