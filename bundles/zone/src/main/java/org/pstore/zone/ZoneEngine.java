@@ -677,7 +677,7 @@ public final class ZoneEngine implements Pstore, Closeable {
 
     private void notePanicWrite(int index) {
         int slot = panicWrittenCount.getAndIncrement();
-        if (slot < panicWritten.length) {
+        if (slot >= 0 && slot < panicWritten.length) {
             panicWritten[slot] = index;
         }
     }
@@ -691,7 +691,7 @@ public final class ZoneEngine implements Pstore, Closeable {
         for (int i = 0; i < Math.min(count, panicWritten.length); i++) {
             refreshKmsgZone(panicWritten[i]);
         }
-        if (count > panicWritten.length) {
+        if (count > panicWritten.length || count < 0) {
             for (int i = 0; i < kmsgCount; i++) {
                 refreshKmsgZone(i);
             }
