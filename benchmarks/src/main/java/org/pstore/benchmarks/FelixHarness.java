@@ -69,11 +69,12 @@ final class FelixHarness implements Closeable {
         status = reg.getBundle().loadClass("org.pstore.api.PstoreRegistry").getMethod("status");
     }
 
-    private ServiceReference<?> await(String type) throws InterruptedException {
+    private ServiceReference<?> await(String type) throws Exception {
         for (int i = 0; i < 1000; i++) {
-            ServiceReference<?> ref = context.getServiceReference(type);
-            if (ref != null) {
-                return ref;
+            // all references: the harness's own class space does not hold the service's type
+            ServiceReference<?>[] refs = context.getAllServiceReferences(type, null);
+            if (refs != null) {
+                return refs[0];
             }
             Thread.sleep(10);
         }

@@ -23,6 +23,9 @@ import org.pstore.driver.file.FileDevice;
 import org.pstore.driver.mmc.MmcCard;
 import org.pstore.driver.mmc.MmcDevice;
 import org.pstore.driver.mmc.MmcImages;
+import org.pstore.driver.nand.NandChip;
+import org.pstore.driver.nand.NandImages;
+import org.pstore.driver.nand.NandPstoreDevice;
 import org.pstore.zone.ZoneConfig;
 import org.pstore.zone.ZoneEngine;
 import org.pstore.zone.ZoneInfo;
@@ -40,7 +43,8 @@ public final class PstoreTool {
     private static final String USAGE = String.join("\n",
             "usage: pstore-tool --device PATH [OPTIONS] COMMAND [ARGS]",
             "options:  --device PATH            (required) the partition: image file or block device,",
-            "                                   or mmc:PATH for the pstore partition of an MMC card image",
+            "                                   or mmc:PATH for the pstore partition of an MMC card image,",
+            "                                   or nand:PATH for kmsg zones on a NAND chip image",
             "          --size S                 create the image file at this size when missing (write only)",
             "          --kmsg-size S            default 64K",
             "          --pmsg-size S  --console-size S  --ftrace-size S    default 0 (disabled)",
@@ -55,7 +59,9 @@ public final class PstoreTool {
             "                      standard input becomes one record",
             "          info        the layout: every zone's type, offset, size and header fields",
             "          format      create the device: an image file (--size S), or an MMC card image",
-            "                      (--card-size S [--partition-offset S] [--partition-size S] [--erased 0x00|0xff])");
+            "                      (--card-size S [--partition-offset S] [--partition-size S] [--erased 0x00|0xff]),",
+            "                      or a NAND chip image (--blocks N [--page-size 2048|4096] [--oob-size N]",
+            "                      [--pages-per-block N] [--bad-blocks B,B,...])");
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss'Z'")
             .withZone(ZoneOffset.UTC);
@@ -116,8 +122,18 @@ public final class PstoreTool {
     }
 
     private static final String MMC = "mmc:";
+    private static final String NAND = "nand:";
 
     private static StorageDevice openDevice(Invocation inv, boolean writes) throws PstoreException {
+        if (inv.device.startsWith(NAND)) {
+            ZoneLayout l = inv.config.layout();
+            if (l.pmsgSize() > 0 || l.consoleSize() > 0 || l.ftraceSize() > 0) {
+                throw new PstoreException("NAND holds kmsg zones only, as mtdpstore: no --pmsg-size, --console-size"
+                        + " or --ftrace-size");
+            }
+            return NandPstoreDevice.open(NandChip.open(Path.of(inv.device.substring(NAND.length()))), inv.device,
+                    (int) l.kmsgSize());
+        }
         if (inv.device.startsWith(MMC)) {
             Path path = Path.of(inv.device.substring(MMC.length()));
             return new MmcDevice(MmcCard.open(path), inv.device);
@@ -132,7 +148,13 @@ public final class PstoreTool {
 
     /** Creates a device image: an MMC card with its partition, or a file of zeros. Never overwrites. */
     private void format(Invocation inv) throws IOException {
-        if (inv.device.startsWith(MMC)) {
+        if (inv.device.startsWith(NAND)) {
+            if (inv.blocks == null) {
+                throw new PstoreException("format of a NAND image needs --blocks");
+            }
+            NandImages.format(Path.of(inv.device.substring(NAND.length())), inv.pageSize, inv.oobSize,
+                    inv.pagesPerBlock, inv.blocks, inv.badBlocks).close();
+        } else if (inv.device.startsWith(MMC)) {
             if (inv.cardSize == null) {
                 throw new PstoreException("format of an MMC image needs --card-size");
             }
@@ -227,6 +249,11 @@ public final class PstoreTool {
         String partitionOffset = "0";
         String partitionSize;
         String erased = "0x00";
+        String pageSize;
+        String oobSize;
+        String pagesPerBlock;
+        String blocks;
+        String badBlocks;
 
         static Invocation parse(String[] args) throws UsageException, HelpRequested {
             Invocation inv = new Invocation();
@@ -257,6 +284,11 @@ public final class PstoreTool {
                     case "--partition-offset" -> inv.partitionOffset = value(args, ++i, a);
                     case "--partition-size" -> inv.partitionSize = value(args, ++i, a);
                     case "--erased" -> inv.erased = value(args, ++i, a);
+                    case "--page-size" -> inv.pageSize = value(args, ++i, a);
+                    case "--oob-size" -> inv.oobSize = value(args, ++i, a);
+                    case "--pages-per-block" -> inv.pagesPerBlock = value(args, ++i, a);
+                    case "--blocks" -> inv.blocks = value(args, ++i, a);
+                    case "--bad-blocks" -> inv.badBlocks = value(args, ++i, a);
                     default -> {
                         if (a.startsWith("--")) {
                             throw new UsageException("unknown option '" + a + "'");

@@ -100,6 +100,21 @@ class GatewayIT {
     }
 
     @Test
+    void theGatewayRunsOnANandChipByConfigurationAlone() throws Exception {
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        try (var examples = Files.list(Path.of(System.getProperty("pstore.examples"), "nand"))) {
+            for (Path cfg : examples.toList()) {
+                Files.copy(cfg, etc.resolve(cfg.getFileName()));
+            }
+        }
+        Run first = gateway("-c", "pstore:oops 'on the flash'; pstore:status");
+        assertEquals(0, first.status(), first.err());
+        assertTrue(first.out().contains("active:      nand0"), first.out());
+        Run second = gateway("-c", "pstore:cat dmesg-pstore_blk-0");
+        assertTrue(second.out().contains("] on the flash\n"), second.out());
+    }
+
+    @Test
     void anInvalidDriverConfigurationIsAClearErrorAndTouchesNothing() throws Exception {
         Path etc = Files.createDirectories(dir.resolve("etc"));
         Files.writeString(etc.resolve("org.pstore.driver.file-bad.cfg"), "path=no/such/folder/p.img\nsize=1M\n");

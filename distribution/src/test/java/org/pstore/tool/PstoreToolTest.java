@@ -219,6 +219,27 @@ class PstoreToolTest {
     }
 
     @Test
+    void everyCommandWorksOnANandChip() throws Exception {
+        String nand = "nand:" + dir.resolve("chip.img");
+        Result format = run("--device", nand, "format", "--blocks", "8", "--pages-per-block", "8", "--bad-blocks", "1");
+        assertEquals(0, format.status(), format.err());
+        List<String> layout = List.of("--kmsg-size", "4K");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(0, run(("oops " + i + "\n").getBytes(UTF_8), args(Path.of(nand), layout, "write", "dmesg")).status());
+        }
+        assertEquals(List.of("dmesg-pstore_blk-0", "dmesg-pstore_blk-1", "dmesg-pstore_blk-2"),
+                run(args(Path.of(nand), layout, "ls")).text().lines().map(l -> l.split("\t")[0]).toList());
+        assertEquals("Oops: Total 2 times\noops 1\n", run(args(Path.of(nand), layout, "cat", "dmesg-pstore_blk-1")).text());
+        assertEquals(0, run(args(Path.of(nand), layout, "rm", "dmesg-pstore_blk-1")).status());
+        String info = run(args(Path.of(nand), layout, "info")).text();
+        assertTrue(info.contains("block-0\tgood\terases=0\tzones=URU."), info);
+        assertTrue(info.contains("block-1\tbad"), info);
+        Result rings = run(args(Path.of(nand), List.of("--kmsg-size", "4K", "--pmsg-size", "4K"), "ls"));
+        assertEquals(2, rings.status());
+        assertTrue(rings.err().contains("NAND holds kmsg zones only"), rings.err());
+    }
+
+    @Test
     void formatCreatesAnImageFileOnlyWhenMissing() throws Exception {
         Path image = dir.resolve("f.img");
         assertEquals(0, run("--device", image.toString(), "--size", "128K", "format").status());

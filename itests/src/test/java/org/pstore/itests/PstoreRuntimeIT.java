@@ -93,6 +93,7 @@ public class PstoreRuntimeIT {
                 bundle(new File(bundles, "pstore-zone.jar").toURI().toString()),
                 bundle(new File(bundles, "pstore-driver-file.jar").toURI().toString()),
                 bundle(new File(bundles, "pstore-driver-mmc.jar").toURI().toString()),
+                bundle(new File(bundles, "pstore-driver-nand.jar").toURI().toString()),
                 bundle(new File(bundles, "pstore-registration.jar").toURI().toString()),
                 bundle(new File(bundles, "pstore-frontends.jar").toURI().toString()),
                 junitBundles());
@@ -367,6 +368,28 @@ public class PstoreRuntimeIT {
         assertEquals(lines, new HashSet<>(foundLines));
         System.out.println("hot swap under load: " + operations.get() + " operations by 4 threads over "
                 + registry.status().swaps() + " swaps; records lost or invented: 0");
+    }
+
+    @Test
+    public void aNandChipIsAHotSwappableDevice() throws Exception {
+        layout("64K", "0", "0");
+        org.osgi.service.cm.Configuration file = device("file");
+        awaitActive("file");
+        org.osgi.service.cm.Configuration nand = configAdmin.createFactoryConfiguration("org.pstore.driver.nand", "?");
+        Dictionary<String, Object> p = new Hashtable<>();
+        p.put("path", work.resolve("chip.img").toString());
+        p.put("name", "nand0");
+        p.put("kmsg.size", "64K");
+        p.put("blocks", "16");
+        nand.update(p);
+        await("nand0 standby", () -> registry.status().standbys().contains("nand0"));
+        file.delete();
+        awaitActive("nand0");
+        pstore.dump(DumpReason.OOPS, "on the flash".getBytes(US_ASCII), false);
+        installed("org.pstore.driver.nand").stop();
+        installed("org.pstore.driver.nand").start();
+        awaitActive("nand0");
+        assertTrue(new String(pstore.read("dmesg-pstore_blk-0"), US_ASCII).endsWith("on the flash"));
     }
 
     @Test

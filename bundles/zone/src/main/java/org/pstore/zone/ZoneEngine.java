@@ -81,7 +81,9 @@ public final class ZoneEngine implements Pstore, Closeable {
     private final List<String> problems = new ArrayList<>();
     private int problemCount;
 
+    /** The kmsg zone image being written; zero beyond {@link #zoneImageUsed}. */
     private final ByteBuffer zoneImage;
+    private int zoneImageUsed;
     private final Deflater deflater;
     private final CRC32C crc = new CRC32C();
 
@@ -241,13 +243,18 @@ public final class ZoneEngine implements Pstore, Closeable {
                 list.add(new PstoreRecord(name(RecordType.FTRACE, 0, false), RecordType.FTRACE, 0, openedAt, trace.length));
             }
             for (KmsgRecord r : kmsgRecords.values()) {
-                if (!intact(r)) {
-                    continue;
+                try {
+                    if (!intact(r)) {
+                        continue;
+                    }
+                    boolean raw = r.header.compressed() && inflatedSize(r) == KmsgRecord.NOT_INFLATABLE;
+                    long size = !r.header.compressed() ? totalLine(r).length + r.textLength()
+                            : raw ? r.textLength() : r.inflatedSize;
+                    list.add(new PstoreRecord(name(RecordType.DMESG, r.zone, raw), RecordType.DMESG, r.zone, r.time(), size));
+                } catch (PstoreException unreadable) {
+                    // one record that cannot be read never hides the others (weak spot 4)
+                    problem(unreadable.getMessage());
                 }
-                boolean raw = r.header.compressed() && inflatedSize(r) == KmsgRecord.NOT_INFLATABLE;
-                long size = !r.header.compressed() ? totalLine(r).length + r.textLength()
-                        : raw ? r.textLength() : r.inflatedSize;
-                list.add(new PstoreRecord(name(RecordType.DMESG, r.zone, raw), RecordType.DMESG, r.zone, r.time(), size));
             }
             return list;
         } finally {
@@ -446,16 +453,16 @@ public final class ZoneEngine implements Pstore, Closeable {
             takeInPanicWrites();
             Instant now = clock.instant();
             int counter = nextCounter(reason);
-            zoneImage.clear();
-            Arrays.fill(zoneImage.array(), (byte) 0);
-            ByteBuffer textArea = zoneImage.duplicate().position(ZoneFormat.KMSG_TEXT_OFFSET).slice();
+            ByteBuffer textArea = zoneImage.clear().duplicate().position(ZoneFormat.KMSG_TEXT_OFFSET).slice();
             int textLength = putText(ByteBuffer.wrap(text), compress, textArea, deflater);
             boolean compressed = textLength < 0;
             int datalen = ZoneFormat.KMSG_HEADER_SIZE + Math.abs(textLength);
+            // a compression that did not fit may have filled the whole zone before giving up
+            zeroZoneImageFrom(ZoneFormat.HEADER_SIZE + datalen, compress && !compressed ? zoneImage.capacity() : zoneImageUsed);
             ZoneFormat.putHeader(zoneImage, 0, ZoneFormat.signature(RecordType.DMESG), datalen, 0);
             ZoneFormat.putKmsgHeader(zoneImage, now.getEpochSecond(), now.getNano(), compressed, counter, reason.code(),
                     crc, textArea.flip());
-            return place(Arrays.copyOf(zoneImage.array(), ZoneFormat.HEADER_SIZE + datalen));
+            return place();
         } finally {
             lock.unlock();
         }
@@ -499,26 +506,41 @@ public final class ZoneEngine implements Pstore, Closeable {
         }
     }
 
+    /** Zeroes the zone image from {@code from} up to {@code to}, where earlier images left bytes. */
+    private void zeroZoneImageFrom(int from, int to) {
+        if (to > from) {
+            Arrays.fill(zoneImage.array(), from, to, (byte) 0);
+        }
+        zoneImageUsed = from;
+    }
+
+    /** Puts a pending image back into the zone image, zeros after it. */
+    private void loadZoneImage(byte[] image) {
+        System.arraycopy(image, 0, zoneImage.array(), 0, image.length);
+        zeroZoneImageFrom(image.length, zoneImageUsed);
+    }
+
     /**
-     * Writes a zone image to the next kmsg zone round-robin; a zone the device skips gives way to
-     * the next. The rest of the zone is written as zeros, as Linux writes kmsg zones whole.
+     * Writes the zone image to the next kmsg zone round-robin; a zone the device skips gives way to
+     * the next. The zone is written whole, zeros after the text, as Linux writes kmsg zones. Only an
+     * image the device could not take is copied, to wait in memory.
      */
-    private WriteStatus place(byte[] image) throws PstoreException {
-        ByteBuffer h = ZoneFormat.le(image);
+    private WriteStatus place() throws PstoreException {
+        int datalen = zoneImage.getInt(ZoneFormat.OFF_DATALEN);
         KmsgRecord meta = null;
         for (int tries = 0; tries < kmsgCount; tries++) {
             int index = (int) Math.floorMod(kmsgCursor.getAndIncrement(), (long) kmsgCount);
             if (unreadable.get(index)) {
                 continue;
             }
-            meta = new KmsgRecord(index, h.getInt(ZoneFormat.OFF_DATALEN), KmsgHeader.decode(h));
+            meta = new KmsgRecord(index, datalen, KmsgHeader.decode(zoneImage));
             try {
-                writeZoneImage(index, image);
+                device.write(layout.kmsgZoneOffset(index), zoneImage.clear());
             } catch (SkipZoneException e) {
                 continue;
             } catch (IOException e) {
                 io.remember(layout.kmsgZone(index), e);
-                pendingKmsg.put(index, image);
+                pendingKmsg.put(index, Arrays.copyOf(zoneImage.array(), ZoneFormat.HEADER_SIZE + datalen));
                 kmsgRecords.put(index, meta);
                 flusher.schedule();
                 return WriteStatus.PENDING;
@@ -531,12 +553,6 @@ public final class ZoneEngine implements Pstore, Closeable {
                 + " were skipped by the device or unreadable");
     }
 
-    private void writeZoneImage(int index, byte[] image) throws IOException {
-        zoneImage.clear();
-        Arrays.fill(zoneImage.array(), image.length, zoneImage.capacity(), (byte) 0);
-        System.arraycopy(image, 0, zoneImage.array(), 0, image.length);
-        device.write(layout.kmsgZone(index).offset(), zoneImage);
-    }
 
     @Override
     public WriteStatus append(RecordType type, byte[] bytes) throws PstoreException {
@@ -741,15 +757,16 @@ public final class ZoneEngine implements Pstore, Closeable {
         takeInPanicWrites();
         for (Map.Entry<Integer, byte[]> e : new ArrayList<>(pendingKmsg.entrySet())) {
             int index = e.getKey();
+            loadZoneImage(e.getValue());
             try {
-                writeZoneImage(index, e.getValue());
+                device.write(layout.kmsgZoneOffset(index), zoneImage.clear());
                 pendingKmsg.remove(index);
             } catch (SkipZoneException skip) {
                 // the zone went bad meanwhile: the record moves on to the next zone
                 pendingKmsg.remove(index);
                 kmsgRecords.remove(index);
                 try {
-                    place(e.getValue());
+                    place();
                 } catch (PstoreException full) {
                     problem("a pending kmsg record was lost: " + full.getMessage());
                 }

@@ -73,6 +73,17 @@ public final class WorkloadModel {
         return actions;
     }
 
+    /**
+     * The device gave this zone's record up (NAND frees the next block, the oldest records, to keep
+     * a zone free for a panic): it need not be found any more, but may be.
+     */
+    public void forget(int zone) {
+        String old = stored.remove(zone);
+        if (old != null) {
+            uncertain.computeIfAbsent(zone, z -> new HashSet<>()).add(old); // an erase cut short may leave it
+        }
+    }
+
     /** Operations run so far (over every {@link #run}). */
     public long operations() {
         return operations;
@@ -80,9 +91,16 @@ public final class WorkloadModel {
 
     /** Runs the actions until one does not return; returns whether all did. */
     public boolean run(ZoneEngine engine, List<Action> actions) {
+        return run(engine, actions, () -> { });
+    }
+
+    /** The same, calling {@code afterEach} after every action (and after the one that failed). */
+    public boolean run(ZoneEngine engine, List<Action> actions, Runnable afterEach) {
         for (Action a : actions) {
             operations++;
-            if (!step(engine, a)) {
+            boolean ok = step(engine, a);
+            afterEach.run();
+            if (!ok) {
                 return false;
             }
         }
@@ -114,13 +132,14 @@ public final class WorkloadModel {
             }
             return true;
         }
-        int zone = engine.nextKmsgZone();
         String text = a instanceof Dump d ? d.text() : ((Panic) a).text();
-        String old = stored.remove(zone);
-        Set<String> before = uncertain.remove(zone);
         boolean ok = returned(() -> a instanceof Dump d
                 ? engine.dump(DumpReason.OOPS, d.text().getBytes(US_ASCII), d.compress())
                 : engine.panicDump(DumpReason.PANIC, ByteBuffer.wrap(text.getBytes(US_ASCII)), false));
+        // the zone it went to: the one before the cursor (a device may have skipped some)
+        int zone = Math.floorMod(engine.nextKmsgZone() - 1, engine.kmsgZoneCount());
+        String old = stored.remove(zone);
+        Set<String> before = uncertain.remove(zone);
         if (ok) {
             stored.put(zone, text);
             return true;

@@ -1,0 +1,360 @@
+package org.pstore.driver.nand;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.BitSet;
+
+import org.pstore.api.PstoreException;
+import org.pstore.api.device.SkipZoneException;
+import org.pstore.api.device.StorageDevice;
+
+/**
+ * pstore on NAND, as Linux's mtdpstore, done right. Holds kmsg zones only: a zone is a whole
+ * number of pages within one erase block. Three bitmaps: zones in use, zones removed (erased by
+ * pstore, the block's erase deferred), bad blocks.
+ * <ul>
+ * <li>A write to a bad block or to a zone already programmed answers "skip this zone"; a block
+ * that fails a program is marked bad and the write answers "skip", so the record lands in the
+ * next good zone.</li>
+ * <li>When the last free zone is taken, the next good block is made free again, so the next panic
+ * always has a zone: a block with removed zones is reclaimed by writing its zones still in use back
+ * to their own offsets (mtdpstore wrote the block's first zone over each of them); otherwise the
+ * next block's records, the oldest, give way, as a ring does.</li>
+ * <li>Erasing a record marks its zone removed; the block is erased once no zone in it is in use.
+ * Until then a tombstone in the zone's last page keeps the removal over a restart (a zone is
+ * programmed only as far as its record reaches); a record that fills its zone to the last page
+ * has no room for one and, as in Linux, shows again after a restart until its block is erased.</li>
+ * <li>Reads correct single-bit errors; an uncorrectable page fails the read of its zone only.</li>
+ * </ul>
+ */
+public final class NandPstoreDevice implements StorageDevice {
+
+    private final NandChip chip;
+    private final String name;
+    private final int zoneSize;
+    private final int pageSize;
+    private final int pagesPerZone;
+    private final int zonesPerBlock;
+    private final int zones;
+    private final BitSet used = new BitSet();
+    private final BitSet removed = new BitSet();
+    private final BitSet bad = new BitSet();
+    private final ByteBuffer page;
+
+    /** The device on a chip that is closed again when the device cannot be made. */
+    public static NandPstoreDevice open(NandChip chip, String name, int zoneSize) throws PstoreException {
+        try {
+            return new NandPstoreDevice(chip, name, zoneSize);
+        } catch (PstoreException e) {
+            try {
+                chip.close();
+            } catch (IOException ignored) {
+                // failing already, with a better message
+            }
+            throw e;
+        }
+    }
+
+    private NandPstoreDevice(NandChip chip, String name, int zoneSize) throws PstoreException {
+        this.chip = chip;
+        this.name = name;
+        this.zoneSize = zoneSize;
+        this.pageSize = chip.pageSize();
+        if (zoneSize <= 0 || zoneSize % pageSize != 0 || zoneSize > chip.blockSize() || chip.blockSize() % zoneSize != 0) {
+            throw new PstoreException("kmsg-size " + zoneSize + " on NAND must be a whole number of " + pageSize
+                    + "-byte pages that divides the " + chip.blockSize() + "-byte erase block (zones never straddle blocks)");
+        }
+        this.pagesPerZone = zoneSize / pageSize;
+        this.zonesPerBlock = chip.blockSize() / zoneSize;
+        this.zones = zonesPerBlock * chip.blocks();
+        this.page = ByteBuffer.allocate(pageSize);
+        try {
+            scan();
+        } catch (IOException e) {
+            throw new PstoreException(chip.path() + ": cannot scan the NAND chip: " + e.getMessage(), e);
+        }
+        if (zones - bad.cardinality() * zonesPerBlock < 2) {
+            throw new PstoreException(chip.path() + " has fewer than two good kmsg zones");
+        }
+    }
+
+    /** Finds bad blocks and zones in use (a zone whose first page is programmed, not erased). */
+    private void scan() throws IOException {
+        for (int b = 0; b < chip.blocks(); b++) {
+            if (chip.isBad(b)) {
+                bad.set(b);
+                continue;
+            }
+            for (int z = 0; z < zonesPerBlock; z++) {
+                int zone = b * zonesPerBlock + z;
+                page.clear();
+                chip.readPage(b, z * pagesPerZone, page);
+                if (erased(page.array())) {
+                    continue;
+                }
+                if (tombstoneFits(page.array()) && chip.isProgrammed(b, z * pagesPerZone + pagesPerZone - 1)) {
+                    removed.set(zone); // erased by pstore before; its block not yet
+                } else {
+                    used.set(zone);
+                }
+            }
+        }
+    }
+
+    /** Bytes of the zone the record needs: both headers and the text, by the zone header's datalen. */
+    private static long recordEnd(byte[] firstPage) {
+        ByteBuffer h = ByteBuffer.wrap(firstPage).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        return 12 + Integer.toUnsignedLong(h.getInt(4));
+    }
+
+    /** Whether the record leaves the zone's last page unprogrammed, for a tombstone. */
+    private boolean tombstoneFits(byte[] firstPage) {
+        return pagesPerZone > 1 && recordEnd(firstPage) <= (long) (pagesPerZone - 1) * pageSize;
+    }
+
+    private static boolean erased(byte[] bytes) {
+        for (byte v : bytes) {
+            if (v != (byte) 0xff) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public NandChip chip() {
+        return chip;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long size() {
+        return (long) zones * zoneSize;
+    }
+
+    @Override
+    public synchronized void read(long position, ByteBuffer dst) throws IOException {
+        int zone = zoneOf(position, dst.remaining());
+        if (bad.get(blockOf(zone))) {
+            throw new SkipZoneException("kmsg zone " + zone + " is in bad block " + blockOf(zone));
+        }
+        if (!used.get(zone)) {
+            while (dst.hasRemaining()) {
+                dst.put((byte) 0xff); // erased flash: no zone header, an empty zone
+            }
+            return;
+        }
+        long pos = position;
+        while (dst.hasRemaining()) {
+            int p = (int) (pos / pageSize);
+            int at = (int) (pos % pageSize);
+            page.clear();
+            NandChip.ReadResult r = chip.readPage(p / chip.pagesPerBlock(), p % chip.pagesPerBlock(), page);
+            if (r.uncorrectable() > 0) {
+                throw new IOException("uncorrectable ECC error in page " + (p % chip.pagesPerBlock()) + " of block "
+                        + p / chip.pagesPerBlock() + " (kmsg zone " + zone + ")");
+            }
+            int n = Math.min(dst.remaining(), pageSize - at);
+            dst.put(page.array(), at, n);
+            pos += n;
+        }
+    }
+
+    /** Takes whole zones only, as mtdpstore: the engine writes a kmsg zone in one piece. */
+    @Override
+    public synchronized void write(long position, ByteBuffer src) throws IOException {
+        if (position % zoneSize != 0 || src.remaining() != zoneSize) {
+            throw new PstoreException("NAND takes whole kmsg zones of " + zoneSize + " bytes, not " + src.remaining()
+                    + " bytes at " + position + " (pmsg, console and ftrace zones need a block device)");
+        }
+        int zone = zoneOf(position, zoneSize);
+        int block = blockOf(zone);
+        if (bad.get(block)) {
+            throw new SkipZoneException("kmsg zone " + zone + " is in bad block " + block);
+        }
+        if (used.get(zone) || removed.get(zone)) {
+            throw new SkipZoneException("kmsg zone " + zone + " is already programmed");
+        }
+        used.set(zone);
+        byte[] data = new byte[zoneSize];
+        src.get(data);
+        try {
+            programZone(zone, data);
+        } catch (IOException e) {
+            if (chip.powerLost()) {
+                throw e;
+            }
+            // the block wears out: mark it bad, never program it again, let the record go elsewhere
+            markBad(block);
+            keepAZoneFree(block);
+            throw new SkipZoneException("program failed in block " + block + ", now marked bad: " + e.getMessage());
+        }
+        keepAZoneFree(block);
+    }
+
+    /**
+     * Programs the pages the record needs; the rest stay erased (they read as 0xFF, past datalen
+     * where nobody reads), so the last page is left for a tombstone.
+     */
+    private void programZone(int zone, byte[] data) throws IOException {
+        long end = Math.min(recordEnd(data), zoneSize);
+        int pages = (int) Math.max(1, (end + pageSize - 1) / pageSize);
+        int block = blockOf(zone);
+        for (int p = 0; p < pages; p++) {
+            chip.programPage(block, (zone % zonesPerBlock) * pagesPerZone + p, ByteBuffer.wrap(data, p * pageSize, pageSize));
+        }
+    }
+
+    @Override
+    public boolean hasPanicWrite() {
+        return true;
+    }
+
+    @Override
+    public void panicWrite(long position, ByteBuffer src) throws IOException {
+        write(position, src);
+    }
+
+    /** pstore's erase: the zone is removed; its block is erased once none of its zones is in use. */
+    @Override
+    public boolean hasErase() {
+        return true;
+    }
+
+    @Override
+    public synchronized void erase(long position, long length) throws IOException {
+        int zone = zoneOf(position, 0);
+        int block = blockOf(zone);
+        if (!used.get(zone)) {
+            return;
+        }
+        used.clear(zone);
+        removed.set(zone);
+        if (used.get(block * zonesPerBlock, (block + 1) * zonesPerBlock).isEmpty()) {
+            eraseBlock(block);
+            return;
+        }
+        // the block must wait; a tombstone in the zone's last page keeps the removal over a restart
+        int last = (zone % zonesPerBlock) * pagesPerZone + pagesPerZone - 1;
+        if (pagesPerZone > 1 && !chip.isProgrammed(block, last)) {
+            ByteBuffer tombstone = ByteBuffer.allocate(pageSize);
+            chip.programPage(block, last, tombstone);
+        }
+    }
+
+    /**
+     * Like mtdpstore's security step: when no zone is free any more, free the next good block, so
+     * that a panic always finds a zone.
+     */
+    private void keepAZoneFree(int current) throws IOException {
+        for (int z = 0; z < zones; z++) {
+            if (!used.get(z) && !removed.get(z) && !bad.get(blockOf(z))) {
+                return;
+            }
+        }
+        for (int step = 1; step <= chip.blocks(); step++) {
+            int block = (current + step) % chip.blocks();
+            if (bad.get(block) || block == current && step < chip.blocks()) {
+                continue;
+            }
+            BitSet inBlock = removed.get(block * zonesPerBlock, (block + 1) * zonesPerBlock);
+            if (!inBlock.isEmpty() && block != current && reclaimRemoved(block)) {
+                return;
+            }
+            if (eraseBlock(block)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Frees the removed zones of a block that still holds records in use: reads the zones in use,
+     * erases the block, and programs each of them back at its own offset. Returns false when the
+     * block went bad (its records are lost with it).
+     */
+    private boolean reclaimRemoved(int block) throws IOException {
+        byte[][] keep = new byte[zonesPerBlock][];
+        for (int z = 0; z < zonesPerBlock; z++) {
+            int zone = block * zonesPerBlock + z;
+            if (used.get(zone)) {
+                ByteBuffer data = ByteBuffer.allocate(zoneSize);
+                read((long) zone * zoneSize, data);
+                keep[z] = data.array();
+            }
+        }
+        if (!eraseBlock(block)) {
+            return false;
+        }
+        for (int z = 0; z < zonesPerBlock; z++) {
+            if (keep[z] != null) {
+                int zone = block * zonesPerBlock + z;
+                used.set(zone);
+                programZone(zone, keep[z]); // at its own offset, unlike mtdpstore
+            }
+        }
+        return true;
+    }
+
+    /** Erases a block and frees its zones; a block whose erase fails is marked bad. */
+    private boolean eraseBlock(int block) throws IOException {
+        try {
+            chip.eraseBlock(block);
+        } catch (IOException e) {
+            if (chip.powerLost()) {
+                throw e;
+            }
+            markBad(block);
+            return false;
+        }
+        used.clear(block * zonesPerBlock, (block + 1) * zonesPerBlock);
+        removed.clear(block * zonesPerBlock, (block + 1) * zonesPerBlock);
+        return true;
+    }
+
+    private void markBad(int block) throws IOException {
+        bad.set(block);
+        used.clear(block * zonesPerBlock, (block + 1) * zonesPerBlock);
+        removed.clear(block * zonesPerBlock, (block + 1) * zonesPerBlock);
+        chip.markBad(block);
+    }
+
+    private int zoneOf(long position, int length) throws IOException {
+        if (position < 0 || position > size() - length) {
+            throw new IOException(name + ": access of " + length + " bytes at " + position
+                    + " is outside the device's " + size() + " bytes");
+        }
+        return (int) (position / zoneSize);
+    }
+
+    private int blockOf(int zone) {
+        return zone / zonesPerBlock;
+    }
+
+    /** Per block: good or bad, erase count, zones used (U), removed (R) or free (.). */
+    @Override
+    public synchronized String describe() {
+        StringBuilder s = new StringBuilder("nand=" + chip.path() + "\tpage=" + pageSize + "\toob=" + chip.oobSize()
+                + "\tpages-per-block=" + chip.pagesPerBlock() + "\tblocks=" + chip.blocks()
+                + "\tcorrected=" + chip.corrected() + "\tuncorrectable=" + chip.uncorrectable());
+        for (int b = 0; b < chip.blocks(); b++) {
+            char[] map = new char[zonesPerBlock];
+            Arrays.fill(map, '.');
+            for (int z = 0; z < zonesPerBlock; z++) {
+                int zone = b * zonesPerBlock + z;
+                map[z] = used.get(zone) ? 'U' : removed.get(zone) ? 'R' : '.';
+            }
+            s.append("\n").append("block-").append(b).append("\t").append(bad.get(b) ? "bad" : "good")
+                    .append("\terases=").append(chip.eraseCount(b)).append("\tzones=").append(map);
+        }
+        return s.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+        chip.close();
+    }
+}
