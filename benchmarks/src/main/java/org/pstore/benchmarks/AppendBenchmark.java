@@ -86,24 +86,16 @@ public class AppendBenchmark {
         if (start + line.length > CAPACITY) {
             // the rare wrap: the line in two pieces, as the engine writes it
             int first = CAPACITY - start;
-            write(lineBuffer.clear().limit(first), zoneOffset + ZoneFormat.HEADER_SIZE + start);
-            write(lineBuffer.limit(line.length), zoneOffset + ZoneFormat.HEADER_SIZE);
+            Baseline.write(baseline, lineBuffer.clear().limit(first), zoneOffset + ZoneFormat.HEADER_SIZE + start);
+            Baseline.write(baseline, lineBuffer.limit(line.length), zoneOffset + ZoneFormat.HEADER_SIZE);
             start = line.length - first;
             wrapped = true;
         } else {
-            write(lineBuffer.clear(), zoneOffset + ZoneFormat.HEADER_SIZE + start);
+            Baseline.write(baseline, lineBuffer.clear(), zoneOffset + ZoneFormat.HEADER_SIZE + start);
             start += line.length;
         }
         ZoneFormat.putHeader(header.clear(), 0, ZoneFormat.signature(type), wrapped ? CAPACITY : start, start);
-        write(header, zoneOffset);
+        Baseline.write(baseline, header, zoneOffset);
         return start;
-    }
-
-    private void write(ByteBuffer b, long at) throws IOException {
-        long pos = at;
-        while (b.hasRemaining()) {
-            pos += baseline.write(b, pos);
-        }
-        baseline.force(false);
     }
 }

@@ -81,13 +81,6 @@ public class KmsgWriteBenchmark {
 
     @Benchmark
     public int baseline() throws IOException {
-        zoneImage.clear();
-        long at = (long) (next++ % ZONES) * zoneSize;
-        int n = 0;
-        while (zoneImage.hasRemaining()) {
-            n += baseline.write(zoneImage, at + n);
-        }
-        baseline.force(false);
-        return n;
+        return Baseline.write(baseline, zoneImage.clear(), (long) (next++ % ZONES) * zoneSize);
     }
 }

@@ -75,13 +75,6 @@ public class PanicWriteBenchmark {
 
     @Benchmark
     public int baseline() throws IOException {
-        zoneImage.clear();
-        long at = (long) (next++ % ZONES) * ZONE;
-        int n = 0;
-        while (zoneImage.hasRemaining()) {
-            n += baseline.write(zoneImage, at + n);
-        }
-        baseline.force(false);
-        return n;
+        return Baseline.write(baseline, zoneImage.clear(), (long) (next++ % ZONES) * ZONE);
     }
 }
