@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pstore.api.DumpReason;
 import org.pstore.api.NoSuchRecordException;
-import org.pstore.api.PstoreException;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.RecordType;
 import org.pstore.api.WriteStatus;
