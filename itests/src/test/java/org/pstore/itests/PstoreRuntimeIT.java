@@ -469,6 +469,23 @@ public class PstoreRuntimeIT {
     }
 
     @Test
+    public void anUncaughtVirtualMachineErrorIsAPanic() throws Exception {
+        device("a");
+        awaitActive("a");
+        await("the kmsg dumper enabled", () -> context.getServiceReference(KmsgDumper.class) != null);
+        Thread.sleep(200);
+        Thread dying = new Thread(() -> {
+            throw new OutOfMemoryError("simulated: Java heap space");
+        }, "allocating worker");
+        dying.start();
+        dying.join();
+        await("the panic record", () -> registry.status().panicCount() == 1);
+        String record = new String(pstore.read("dmesg-pstore_blk-0"), US_ASCII);
+        assertTrue(record, record.startsWith("Panic: Total 1 times\nPanic#1 Part1\n"));
+        assertTrue(record, record.contains("java.lang.OutOfMemoryError: simulated: Java heap space"));
+    }
+
+    @Test
     public void pmsgHasAnOutputStreamView() throws Exception {
         device("a");
         awaitActive("a");
