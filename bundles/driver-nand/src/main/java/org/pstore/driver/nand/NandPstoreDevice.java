@@ -22,9 +22,10 @@ import org.pstore.api.device.StorageDevice;
  * to their own offsets (mtdpstore wrote the block's first zone over each of them); otherwise the
  * next block's records, the oldest, give way, as a ring does.</li>
  * <li>Erasing a record marks its zone removed; the block is erased once no zone in it is in use.
- * Until then a tombstone in the zone's last page keeps the removal over a restart (a zone is
- * programmed only as far as its record reaches); a record that fills its zone to the last page
- * has no room for one and, as in Linux, shows again after a restart until its block is erased.</li>
+ * Until then a tombstone (the zone's last page programmed with zeros) keeps the removal over a
+ * restart; trailing pages of zeros are never programmed, so a record leaves the last page free
+ * unless it fills it, and then, as in Linux, it shows again after a restart until its block is
+ * erased.</li>
  * <li>Reads correct single-bit errors; an uncorrectable page fails the read of its zone only.</li>
  * </ul>
  */
@@ -93,7 +94,7 @@ public final class NandPstoreDevice implements StorageDevice {
                 if (erased(page.array())) {
                     continue;
                 }
-                if (tombstoneFits(page.array()) && chip.isProgrammed(b, z * pagesPerZone + pagesPerZone - 1)) {
+                if (hasTombstone(b, z)) {
                     removed.set(zone); // erased by pstore before; its block not yet
                 } else {
                     used.set(zone);
@@ -102,15 +103,32 @@ public final class NandPstoreDevice implements StorageDevice {
         }
     }
 
-    /** Bytes of the zone the record needs: both headers and the text, by the zone header's datalen. */
-    private static long recordEnd(byte[] firstPage) {
-        ByteBuffer h = ByteBuffer.wrap(firstPage).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        return 12 + Integer.toUnsignedLong(h.getInt(4));
+    /**
+     * A tombstone is a zone's last page programmed with zeros: data never leaves one there, as
+     * trailing pages of zeros are not programmed.
+     */
+    private boolean hasTombstone(int block, int zoneInBlock) throws IOException {
+        int last = zoneInBlock * pagesPerZone + pagesPerZone - 1;
+        if (pagesPerZone == 1 || !chip.isProgrammed(block, last)) {
+            return false;
+        }
+        page.clear();
+        chip.readPage(block, last, page);
+        for (byte v : page.array()) {
+            if (v != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
-    /** Whether the record leaves the zone's last page unprogrammed, for a tombstone. */
-    private boolean tombstoneFits(byte[] firstPage) {
-        return pagesPerZone > 1 && recordEnd(firstPage) <= (long) (pagesPerZone - 1) * pageSize;
+    private boolean allZero(byte[] data, int from) {
+        for (int i = from; i < from + pageSize; i++) {
+            if (data[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean erased(byte[] bytes) {
@@ -197,12 +215,15 @@ public final class NandPstoreDevice implements StorageDevice {
     }
 
     /**
-     * Programs the pages the record needs; the rest stay erased (they read as 0xFF, past datalen
-     * where nobody reads), so the last page is left for a tombstone.
+     * Programs the zone's pages up to the last one that is not all zeros; trailing pages of zeros
+     * stay erased (pstore writes zeros after a record, where nobody reads), which leaves the last
+     * page free for a tombstone.
      */
     private void programZone(int zone, byte[] data) throws IOException {
-        long end = Math.min(recordEnd(data), zoneSize);
-        int pages = (int) Math.max(1, (end + pageSize - 1) / pageSize);
+        int pages = pagesPerZone;
+        while (pages > 1 && allZero(data, (pages - 1) * pageSize)) {
+            pages--;
+        }
         int block = blockOf(zone);
         for (int p = 0; p < pages; p++) {
             chip.programPage(block, (zone % zonesPerBlock) * pagesPerZone + p, ByteBuffer.wrap(data, p * pageSize, pageSize));
