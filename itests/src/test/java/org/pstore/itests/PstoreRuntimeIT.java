@@ -263,7 +263,7 @@ public class PstoreRuntimeIT {
     }
 
     @Test
-    public void anMmcCardTakesOverFromAFileAndBack() throws Exception {
+    public void anMmcCardTakesOverFromAFileAndBackWhenItsBundleIsUninstalled() throws Exception {
         org.osgi.service.cm.Configuration file = device("file");
         awaitActive("file");
         org.osgi.service.cm.Configuration mmc = configAdmin.createFactoryConfiguration("org.pstore.driver.mmc", "?");
@@ -280,9 +280,10 @@ public class PstoreRuntimeIT {
         pstore.dump(DumpReason.OOPS, "on the card".getBytes(US_ASCII), false);
         assertTrue(new String(pstore.read("dmesg-pstore_blk-0"), US_ASCII).endsWith("on the card"));
         installed(DRIVER_BSN).start();
-        installed("org.pstore.driver.mmc").stop();
+        installed("org.pstore.driver.mmc").uninstall();
         awaitActive("file");
         assertTrue(new String(pstore.read("dmesg-pstore_blk-0"), US_ASCII).endsWith("on the file"));
+        assertEquals(2, registry.status().swaps());
     }
 
     @Test
