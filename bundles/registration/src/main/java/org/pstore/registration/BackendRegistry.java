@@ -354,12 +354,12 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
         try {
             ZoneEngine e = engine;
             if (e == null) {
-                buffer(w);
+                buffer(w.kept());
                 return WriteStatus.PENDING;
             }
             WriteStatus status = w.applyTo(e);
             if (status == WriteStatus.PENDING) {
-                unconfirmed.add(w);
+                unconfirmed.add(w.kept());
             } else if (!unconfirmed.isEmpty() && e.dirtyZoneCount() == 0) {
                 unconfirmed.clear();
             }

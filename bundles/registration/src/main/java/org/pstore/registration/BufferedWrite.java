@@ -6,15 +6,24 @@ import org.pstore.api.PstoreException;
 import org.pstore.api.RecordType;
 import org.pstore.api.WriteStatus;
 
-/** A write kept in memory until a backend takes it: a kmsg dump or a ring append. */
+/**
+ * A write on its way to a backend: a kmsg dump or a ring append. It holds the caller's array until
+ * it has to be kept ({@link #kept()}), so the common case, a backend that takes it at once, copies
+ * nothing.
+ */
 record BufferedWrite(RecordType type, DumpReason reason, byte[] bytes, boolean compress) {
 
     static BufferedWrite dump(DumpReason reason, byte[] text, boolean compress) {
-        return new BufferedWrite(RecordType.DMESG, reason, text.clone(), compress);
+        return new BufferedWrite(RecordType.DMESG, reason, text, compress);
     }
 
     static BufferedWrite append(RecordType type, byte[] bytes) {
-        return new BufferedWrite(type, null, bytes.clone(), false);
+        return new BufferedWrite(type, null, bytes, false);
+    }
+
+    /** A copy to keep in memory: the caller may reuse its array once the write returned. */
+    BufferedWrite kept() {
+        return new BufferedWrite(type, reason, bytes.clone(), compress);
     }
 
     WriteStatus applyTo(Pstore pstore) throws PstoreException {

@@ -373,6 +373,29 @@ public final class ZoneEngine implements Pstore, Closeable {
         }
     }
 
+    /** Whether {@link #records()} lists this name; cheap once the record was listed or read. */
+    private boolean exists(RecordName n) throws PstoreException {
+        if (n.id != 0 && n.type != RecordType.DMESG) {
+            return false;
+        }
+        switch (n.type) {
+            case DMESG: {
+                KmsgRecord r = kmsgRecords.get(n.id);
+                if (r == null || !intact(r)) {
+                    return false;
+                }
+                boolean raw = r.header.compressed() && inflatedSize(r) == KmsgRecord.NOT_INFLATABLE;
+                return raw == n.compressed;
+            }
+            case FTRACE:
+                return !n.compressed && mergedFtrace() != null;
+            default: {
+                RingZone ring = ringOf(n.type);
+                return !n.compressed && ring != null && ring.previous() != null;
+            }
+        }
+    }
+
     private RingZone ringOf(RecordType type) {
         return type == RecordType.PMSG ? pmsg : type == RecordType.CONSOLE ? console : null;
     }
@@ -403,8 +426,10 @@ public final class ZoneEngine implements Pstore, Closeable {
         try {
             checkOpen();
             takeInPanicWrites();
-            read(name); // the same rules decide whether the name exists
             RecordName n = parse(name);
+            if (!exists(n)) {
+                throw new NoSuchRecordException(name);
+            }
             try {
                 switch (n.type) {
                     case DMESG -> eraseKmsg(n.id);
