@@ -42,6 +42,9 @@ public final class NandPstoreDevice implements StorageDevice {
     private final BitSet removed = new BitSet();
     private final BitSet bad = new BitSet();
     private final ByteBuffer page;
+    /** The zone being written, prepared up front so that a panic write allocates nothing here. */
+    private final byte[] zoneBuffer;
+    private final ByteBuffer zoneView;
 
     /** The device on a chip that is closed again when the device cannot be made. */
     public static NandPstoreDevice open(NandChip chip, String name, int zoneSize) throws PstoreException {
@@ -70,6 +73,8 @@ public final class NandPstoreDevice implements StorageDevice {
         this.zonesPerBlock = chip.blockSize() / zoneSize;
         this.zones = zonesPerBlock * chip.blocks();
         this.page = ByteBuffer.allocate(pageSize);
+        this.zoneBuffer = new byte[zoneSize];
+        this.zoneView = ByteBuffer.wrap(zoneBuffer);
         try {
             scan();
         } catch (IOException e) {
@@ -198,10 +203,9 @@ public final class NandPstoreDevice implements StorageDevice {
             throw new SkipZoneException("kmsg zone " + zone + " is already programmed");
         }
         used.set(zone);
-        byte[] data = new byte[zoneSize];
-        src.get(data);
+        src.get(zoneBuffer);
         try {
-            programZone(zone, data);
+            programZone(zone, zoneBuffer);
         } catch (IOException e) {
             if (chip.powerLost()) {
                 throw e;
@@ -226,7 +230,9 @@ public final class NandPstoreDevice implements StorageDevice {
         }
         int block = blockOf(zone);
         for (int p = 0; p < pages; p++) {
-            chip.programPage(block, (zone % zonesPerBlock) * pagesPerZone + p, ByteBuffer.wrap(data, p * pageSize, pageSize));
+            ByteBuffer view = data == zoneBuffer ? zoneView : ByteBuffer.wrap(data);
+            view.limit((p + 1) * pageSize).position(p * pageSize);
+            chip.programPage(block, (zone % zonesPerBlock) * pagesPerZone + p, view);
         }
     }
 
