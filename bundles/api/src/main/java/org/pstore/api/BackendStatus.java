@@ -16,8 +16,9 @@ import java.util.List;
  * @param panicCount     the persistent panic counter
  * @param swaps          how often the active backend changed since start
  * @param problems       what went wrong reading or writing the active backend
+ * @param device         the active device's own figures (cache, sectors, blocks), or empty
  */
 public record BackendStatus(String active, List<String> standbys, String layout, int kmsgZones, int records,
                             int dirtyZones, int bufferedWrites, int oopsCount, int panicCount, long swaps,
-                            List<String> problems) {
+                            List<String> problems, String device) {
 }

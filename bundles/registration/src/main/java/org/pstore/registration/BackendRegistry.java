@@ -433,7 +433,7 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
                     settings.zoneConfig().layout().toString(),
                     e == null ? 0 : e.kmsgZoneCount(), records, e == null ? 0 : e.dirtyZoneCount(), buffered.size(),
                     e == null ? 0 : e.oopsCount(), e == null ? 0 : e.panicCount(), Math.max(0, activations - 1),
-                    List.copyOf(all));
+                    List.copyOf(all), e == null ? "" : e.device().describe());
         } finally {
             lock.unlock();
         }

@@ -85,6 +85,9 @@ public class PstoreCommands {
                 .append("buffered:    ").append(s.bufferedWrites()).append('\n')
                 .append("counters:    oops ").append(s.oopsCount()).append(", panic ").append(s.panicCount()).append('\n')
                 .append("swaps:       ").append(s.swaps());
+        if (!s.device().isEmpty()) {
+            out.append("\ndevice:      ").append(s.device().replace("\t", " ").replace("\n", "\n             "));
+        }
         s.problems().forEach(p -> out.append("\nproblem:     ").append(p));
         return out.toString();
     }
