@@ -47,6 +47,7 @@ public class KmsgDumperComponent implements PstoreFrontend, KmsgDumper {
     private final boolean compress;
     private final BundleContext context;
     private final Thread.UncaughtExceptionHandler previousHandler;
+    private final Thread.UncaughtExceptionHandler handler = this::uncaught;
     private final FrameworkListener frameworkErrors = this::frameworkEvent;
     private final SynchronousBundleListener shutdown = this::bundleEvent;
 
@@ -63,7 +64,7 @@ public class KmsgDumperComponent implements PstoreFrontend, KmsgDumper {
         this.context = context;
         this.tap = new LogTap(log, tail::add);
         this.previousHandler = Thread.getDefaultUncaughtExceptionHandler();
-        Thread.setDefaultUncaughtExceptionHandler(this::uncaught);
+        Thread.setDefaultUncaughtExceptionHandler(handler);
         context.addFrameworkListener(frameworkErrors);
         context.addBundleListener(shutdown);
     }
@@ -72,8 +73,8 @@ public class KmsgDumperComponent implements PstoreFrontend, KmsgDumper {
     void deactivate() {
         context.removeBundleListener(shutdown);
         context.removeFrameworkListener(frameworkErrors);
-        if (Thread.getDefaultUncaughtExceptionHandler() != previousHandler) {
-            Thread.setDefaultUncaughtExceptionHandler(previousHandler);
+        if (Thread.getDefaultUncaughtExceptionHandler() == handler) {
+            Thread.setDefaultUncaughtExceptionHandler(previousHandler); // unless someone came after us
         }
         tap.close();
     }
