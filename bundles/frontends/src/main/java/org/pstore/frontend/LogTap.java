@@ -32,7 +32,11 @@ final class LogTap {
         public void publish(LogRecord r) {
             String message = r.getMessage();
             if (r.getParameters() != null && message != null) {
-                message = java.text.MessageFormat.format(message, r.getParameters());
+                try {
+                    message = java.text.MessageFormat.format(message, r.getParameters());
+                } catch (IllegalArgumentException notAPattern) {
+                    // shown as it was logged
+                }
             }
             deliver(KmsgLine.level(r.getLevel()), r.getMillis(), message, r.getThrown());
         }
@@ -70,6 +74,8 @@ final class LogTap {
         INSIDE.set(true);
         try {
             sink.accept(KmsgLine.format(level, millis, text(message, thrown)));
+        } catch (RuntimeException e) {
+            // keeping a log line must never break the code that logged it
         } finally {
             INSIDE.set(false);
         }
