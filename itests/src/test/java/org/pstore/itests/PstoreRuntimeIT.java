@@ -152,13 +152,20 @@ public class PstoreRuntimeIT {
         throw new AssertionError("no bundle " + bsn);
     }
 
-    /** The records of an image, read with a fresh engine once the runtime has let go of it. */
+    /**
+     * The records of an image, read with a fresh engine once the runtime has let go of it; every
+     * zone header must be consistent (no damaged zone, nothing the engine had to report).
+     */
     static List<String> texts(Path image, ZoneConfig config) throws Exception {
         List<String> texts = new ArrayList<>();
         try (FileDevice d = FileDevice.open(image, true); ZoneEngine e = ZoneEngine.open(d, config)) {
             for (PstoreRecord r : e.records()) {
                 texts.add(r.name() + "=" + new String(e.read(r.name()), US_ASCII));
             }
+            List<String> states = new ArrayList<>();
+            e.describeZones(z -> states.add(z.state()));
+            assertTrue(states.toString(), Set.of("record", "empty", "erased").containsAll(states));
+            assertTrue(e.problems().toString(), e.problems().isEmpty());
         }
         return texts;
     }
