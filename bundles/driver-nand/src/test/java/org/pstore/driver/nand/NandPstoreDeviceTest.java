@@ -84,6 +84,9 @@ class NandPstoreDeviceTest {
         try (NandPstoreDevice device = device(16, Set.of(7)); ZoneEngine engine = ZoneEngine.open(device, CONFIG)) {
             for (int i = 0; i < 3000; i++) {
                 engine.dump(i % 10 == 0 ? DumpReason.PANIC : DumpReason.OOPS, text(i).getBytes(US_ASCII), false);
+                int newest = Math.floorMod(engine.nextKmsgZone() - 1, engine.kmsgZoneCount());
+                assertTrue(new String(engine.read("dmesg-pstore_blk-" + newest), US_ASCII).endsWith(text(i)),
+                        "the newest record, " + i + ", is readable");
             }
             int[] counts = IntStream.range(0, 16).filter(b -> b != 7).map(b -> device.chip().eraseCount(b)).toArray();
             double mean = IntStream.of(counts).average().orElseThrow();
