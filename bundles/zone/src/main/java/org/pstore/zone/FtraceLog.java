@@ -67,10 +67,4 @@ final class FtraceLog {
         String h = Long.toHexString(v);
         return h.length() >= 8 ? h : "00000000".substring(h.length()) + h;
     }
-
-    /** Encodes one record as the ftrace frontend stores it. */
-    static void encode(ByteBuffer b, long ip, long parentIp, long timestamp, int cpu) {
-        b.putLong(ip).putLong(parentIp)
-                .putLong((timestamp << ZoneFormat.FTRACE_TS_CPU_SHIFT) | (cpu & ((1 << ZoneFormat.FTRACE_TS_CPU_SHIFT) - 1)));
-    }
 }

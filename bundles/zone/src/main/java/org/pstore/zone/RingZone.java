@@ -91,14 +91,6 @@ final class RingZone {
         return headerDirty;
     }
 
-    int datalen() {
-        return datalen;
-    }
-
-    int start() {
-        return start;
-    }
-
     /**
      * Appends to this run's ring; only the last {@code capacity} bytes of a longer write are kept.
      * Returns true when the bytes are on the device, false when they wait in memory.

@@ -24,7 +24,9 @@ class FtraceZoneTest {
     static byte[] records(int cpu, long... timestamps) {
         ByteBuffer b = ByteBuffer.allocate(timestamps.length * ZoneFormat.FTRACE_RECORD_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         for (long ts : timestamps) {
-            FtraceLog.encode(b, 0xffffffff81000000L + ts, 0xffffffff82000000L + cpu, ts, cpu);
+            // struct pstore_ftrace_record: ip, parent_ip, and the timestamp above the CPU in ts
+            b.putLong(0xffffffff81000000L + ts).putLong(0xffffffff82000000L + cpu)
+                    .putLong(ts << ZoneFormat.FTRACE_TS_CPU_SHIFT | cpu);
         }
         return b.array();
     }
