@@ -103,7 +103,11 @@ public class KmsgDumperComponent implements PstoreFrontend, KmsgDumper {
 
     @Override
     public WriteStatus panic(String message) throws PstoreException {
-        tail.add(KmsgLine.format(KmsgLine.EMERG, System.currentTimeMillis(), "Kernel panic - not syncing: " + message));
+        try {
+            tail.add(KmsgLine.format(KmsgLine.EMERG, System.currentTimeMillis(), "Kernel panic - not syncing: " + message));
+        } catch (Throwable noMemory) {
+            // out of memory even for the message: the panic record goes on with the log as it is
+        }
         return panicDump();
     }
 
@@ -163,8 +167,12 @@ public class KmsgDumperComponent implements PstoreFrontend, KmsgDumper {
     private static final byte[] PART1 = " Part1\n".getBytes(StandardCharsets.US_ASCII);
 
     private void uncaught(Thread thread, Throwable error) {
-        tail.add(KmsgLine.format(KmsgLine.ERR, System.currentTimeMillis(),
-                LogTap.text("Uncaught exception in thread \"" + thread.getName() + "\"", error)));
+        try {
+            tail.add(KmsgLine.format(KmsgLine.ERR, System.currentTimeMillis(),
+                    LogTap.text("Uncaught exception in thread \"" + thread.getName() + "\"", error)));
+        } catch (Throwable noMemory) {
+            // out of memory even for the message: the dump goes on with the log as it is
+        }
         try {
             if (error instanceof VirtualMachineError) {
                 panicDump();
