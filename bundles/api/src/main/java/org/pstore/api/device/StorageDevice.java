@@ -59,6 +59,17 @@ public interface StorageDevice extends Closeable {
         return "";
     }
 
+    /**
+     * Refuses an access of {@code length} bytes at {@code position} that does not lie within the
+     * device: drivers call it before touching the medium.
+     */
+    default void checkAccess(long position, long length) throws IOException {
+        if (position < 0 || length < 0 || position > size() - length) {
+            throw new IOException(name() + ": access of " + length + " bytes at " + position
+                    + " is outside the device's " + size() + " bytes");
+        }
+    }
+
     /** Releases the device; the data stays on the medium. */
     @Override
     void close() throws IOException;

@@ -144,7 +144,7 @@ public final class FileDevice implements StorageDevice {
 
     @Override
     public void read(long position, ByteBuffer dst) throws IOException {
-        checkRange(position, dst.remaining());
+        checkAccess(position, dst.remaining());
         long pos = position;
         while (dst.hasRemaining()) {
             int n = channel.read(dst, pos);
@@ -160,7 +160,7 @@ public final class FileDevice implements StorageDevice {
         if (readOnly) {
             throw new PstoreException(path + " is open read-only");
         }
-        checkRange(position, src.remaining());
+        checkAccess(position, src.remaining());
         long pos = position;
         while (src.hasRemaining()) {
             pos += channel.write(src, pos);
@@ -176,13 +176,6 @@ public final class FileDevice implements StorageDevice {
     @Override
     public void panicWrite(long position, ByteBuffer src) throws IOException {
         write(position, src);
-    }
-
-    private void checkRange(long position, int length) throws IOException {
-        if (position < 0 || position > size - length) {
-            throw new IOException(path + ": access of " + length + " bytes at " + position
-                    + " is outside the device's " + size + " bytes");
-        }
     }
 
     @Override

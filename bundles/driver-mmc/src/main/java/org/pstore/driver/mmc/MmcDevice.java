@@ -45,7 +45,7 @@ public final class MmcDevice implements StorageDevice {
 
     @Override
     public void read(long position, ByteBuffer dst) throws IOException {
-        checkRange(position, dst.remaining());
+        checkAccess(position, dst.remaining());
         long lba = position / SECTOR;
         int head = (int) (position % SECTOR);
         ByteBuffer sectors = ByteBuffer.allocate(roundUp(head + dst.remaining()));
@@ -55,7 +55,7 @@ public final class MmcDevice implements StorageDevice {
 
     @Override
     public void write(long position, ByteBuffer src) throws IOException {
-        checkRange(position, src.remaining());
+        checkAccess(position, src.remaining());
         long lba = position / SECTOR;
         int head = (int) (position % SECTOR);
         int length = src.remaining();
@@ -87,7 +87,7 @@ public final class MmcDevice implements StorageDevice {
      */
     @Override
     public void panicWrite(long position, ByteBuffer src) throws IOException {
-        checkRange(position, src.remaining());
+        checkAccess(position, src.remaining());
         long pos = position;
         int limit = src.limit();
         try {
@@ -129,13 +129,6 @@ public final class MmcDevice implements StorageDevice {
 
     private static int roundUp(int bytes) {
         return (bytes + SECTOR - 1) / SECTOR * SECTOR;
-    }
-
-    private void checkRange(long position, int length) throws IOException {
-        if (position < 0 || position > size - length) {
-            throw new IOException(name + ": access of " + length + " bytes at " + position
-                    + " is outside the partition's " + size + " bytes");
-        }
     }
 
     @Override

@@ -350,10 +350,7 @@ public final class NandPstoreDevice implements StorageDevice {
     }
 
     private int zoneOf(long position, int length) throws IOException {
-        if (position < 0 || position > size() - length) {
-            throw new IOException(name + ": access of " + length + " bytes at " + position
-                    + " is outside the device's " + size() + " bytes");
-        }
+        checkAccess(position, length);
         return (int) (position / zoneSize);
     }
 
