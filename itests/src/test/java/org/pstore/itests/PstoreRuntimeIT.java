@@ -50,7 +50,6 @@ import org.pstore.api.PstoreRecord;
 import org.pstore.api.PstoreRegistry;
 import org.pstore.api.RecordType;
 import org.pstore.api.WriteStatus;
-import org.pstore.driver.file.FileDevice;
 import org.pstore.zone.ZoneConfig;
 import org.pstore.zone.ZoneEngine;
 import org.pstore.zone.ZoneLayout;
@@ -158,7 +157,7 @@ public class PstoreRuntimeIT {
      */
     static List<String> texts(Path image, ZoneConfig config) throws Exception {
         List<String> texts = new ArrayList<>();
-        try (FileDevice d = FileDevice.open(image, true); ZoneEngine e = ZoneEngine.open(d, config)) {
+        try (ImageFile d = ImageFile.readOnly(image); ZoneEngine e = ZoneEngine.open(d, config)) {
             for (PstoreRecord r : e.records()) {
                 texts.add(r.name() + "=" + new String(e.read(r.name()), US_ASCII));
             }
@@ -176,7 +175,7 @@ public class PstoreRuntimeIT {
     public void anExplicitRegistrationWhileOneIsActiveIsBusy() throws Exception {
         device("first");
         awaitActive("first");
-        try (FileDevice other = FileDevice.openOrCreate(image("other"), 1 << 20)) {
+        try (ImageFile other = ImageFile.create(image("other"), 1 << 20)) {
             registry.register(other);
             fail("a second backend was accepted");
         } catch (BackendBusyException e) {

@@ -1,7 +1,7 @@
-/** The NAND driver: a simulated NAND chip with bad blocks, ECC and wear, and mtdpstore done right. */
-@Export
-@Version("1.0.0")
+/**
+ * The NAND driver: a simulated NAND chip with bad blocks, ECC and wear, and mtdpstore done right.
+ *
+ * <p>Private to the bundle: other bundles use the device as a {@code StorageDevice} service; the
+ * tool and the benchmarks depend on the module directly.
+ */
 package org.pstore.driver.nand;
-
-import org.osgi.annotation.bundle.Export;
-import org.osgi.annotation.versioning.Version;
