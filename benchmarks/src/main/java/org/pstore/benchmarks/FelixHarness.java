@@ -100,7 +100,7 @@ final class FelixHarness implements Closeable {
     /** The active backend's name, or null. */
     String active() throws Exception {
         Object s = status.invoke(registry);
-        return (String) s.getClass().getMethod("active").invoke(s);
+        return (String) s.getClass().getMethod("activeName").invoke(s);
     }
 
     @SuppressWarnings("unchecked")

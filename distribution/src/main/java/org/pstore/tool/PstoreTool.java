@@ -18,6 +18,7 @@ import org.pstore.api.PstoreException;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.RecordType;
 import org.pstore.api.WriteStatus;
+import org.pstore.api.device.DeviceFigures;
 import org.pstore.api.device.StorageDevice;
 import org.pstore.driver.file.FileDevice;
 import org.pstore.driver.mmc.MmcCard;
@@ -197,9 +198,11 @@ public final class PstoreTool {
 
     private void info(ZoneEngine engine) throws PstoreException {
         ZoneConfig c = engine.config();
-        String details = engine.device().describe();
-        out.println("device\t" + engine.device().name() + "\tsize=" + engine.device().size()
-                + (details.isEmpty() ? "" : "\t" + details));
+        DeviceFigures figures = engine.device().figures();
+        out.println("device\t" + engine.device().name() + "\tsize=" + engine.device().size() + tabbed(figures.figures()));
+        for (DeviceFigures.Part part : figures.parts()) {
+            out.println(part.name() + tabbed(part.figures()));
+        }
         out.println("layout\t" + c.layout() + "\tkmsg-zones=" + engine.kmsgZoneCount()
                 + "\tmax-reason=" + c.maxReason() + "\tbackend=" + c.backendName());
         out.println("counters\toops=" + engine.oopsCount() + "\tpanic=" + engine.panicCount()
@@ -208,6 +211,13 @@ public final class PstoreTool {
             out.println("problem\t" + problem);
         }
         engine.describeZones(z -> out.println(describe(z)));
+    }
+
+    /** Each figure as a tab and {@code name=value}. */
+    private static String tabbed(List<DeviceFigures.Figure> figures) {
+        StringBuilder line = new StringBuilder();
+        figures.forEach(f -> line.append('\t').append(f));
+        return line.toString();
     }
 
     private static String describe(ZoneInfo z) {

@@ -232,8 +232,8 @@ class PstoreToolTest {
         assertEquals("Oops: Total 2 times\noops 1\n", run(args(Path.of(nand), layout, "cat", "dmesg-pstore_blk-1")).text());
         assertEquals(0, run(args(Path.of(nand), layout, "rm", "dmesg-pstore_blk-1")).status());
         String info = run(args(Path.of(nand), layout, "info")).text();
-        assertTrue(info.contains("block-0\tgood\terases=0\tzones=URU."), info);
-        assertTrue(info.contains("block-1\tbad"), info);
+        assertTrue(info.contains("\nblock-0\tstate=good\terases=0\tzones=URU.\n"), info);
+        assertTrue(info.contains("\nblock-1\tstate=bad\t"), info);
         Result rings = run(args(Path.of(nand), List.of("--kmsg-size", "4K", "--pmsg-size", "4K"), "ls"));
         assertEquals(2, rings.status());
         assertTrue(rings.err().contains("NAND holds kmsg zones only"), rings.err());

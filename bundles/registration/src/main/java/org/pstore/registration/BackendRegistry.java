@@ -21,6 +21,7 @@ import org.pstore.api.PstoreRecord;
 import org.pstore.api.PstoreRegistry;
 import org.pstore.api.RecordType;
 import org.pstore.api.WriteStatus;
+import org.pstore.api.device.DeviceFigures;
 import org.pstore.api.device.StorageDevice;
 import org.pstore.zone.ZoneConfig;
 import org.pstore.zone.ZoneEngine;
@@ -32,6 +33,10 @@ import org.pstore.zone.ZoneLayout;
  * device leaves, the engine is flushed and closed, writes that arrive meanwhile are kept in memory,
  * and the next device becomes active, recovers and receives them. Writes the old engine had only
  * kept in memory (PENDING) are replayed on the next one when closing could not flush them.
+ *
+ * <p>Every decision is taken under one lock; the calls it leads to (a frontend's enable or disable,
+ * the swap listener) are made after the lock is released, one at a time and in the order decided,
+ * so that a frontend may call back into the registry from any thread.
  *
  * <p>Plain Java; {@link RegistrationComponent} wires it into OSGi.
  */
@@ -49,7 +54,7 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
     /** Writes kept while no backend is active: older dumps and ring bytes would be overwritten anyway. */
     static final int MAX_BUFFERED_DUMPS = 256;
     static final int MAX_BUFFERED_RING_BYTES = 1 << 20;
-    private static final int MAX_PROBLEMS = 32;
+    static final int MAX_PROBLEMS = 32;
 
     private static final class Candidate {
         final StorageDevice device;
@@ -73,9 +78,14 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
     private final Deque<BufferedWrite> buffered = new ArrayDeque<>();
     private final List<BufferedWrite> unconfirmed = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
-    private final FrontendRegistry frontends;
+    private final FrontendRegistry frontends = new FrontendRegistry();
+    /** Calls decided under the lock and still to be made, in order. */
+    private final Deque<Runnable> calls = new ArrayDeque<>();
+    /** Whether a thread is making the calls: the others leave theirs to it. */
+    private boolean calling;
     private final SwapListener listener;
-    private Settings settings;
+    /** Replaced under the lock; read without it by the writers' checks and the panic path. */
+    private volatile Settings settings;
     private Candidate active;
     private volatile ZoneEngine engine;
     private String lastActiveName;
@@ -87,7 +97,6 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
     BackendRegistry(Settings settings, SwapListener listener) {
         this.settings = settings;
         this.listener = listener;
-        this.frontends = new FrontendRegistry(this, this::problem);
     }
 
     // ---- devices and configuration
@@ -101,6 +110,7 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
         } finally {
             lock.unlock();
         }
+        makeCalls();
     }
 
     /** A device service is going away (still usable for the final flush). */
@@ -119,6 +129,7 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
         } finally {
             lock.unlock();
         }
+        makeCalls();
     }
 
     /** A new configuration: the backend is reopened with it. */
@@ -132,24 +143,27 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
         } finally {
             lock.unlock();
         }
+        makeCalls();
     }
 
     @Override
     public void register(StorageDevice device) throws PstoreException {
+        String name = device.name();
         lock.lock();
         try {
             if (active != null) {
                 throw new BackendBusyException(active.name);
             }
-            Candidate c = new Candidate(device, device.name(), Integer.MAX_VALUE, nextOrder++, true);
+            Candidate c = new Candidate(device, name, Integer.MAX_VALUE, nextOrder++, true);
             candidates.add(c);
             reselect();
             if (active != c) {
                 candidates.remove(c);
-                throw new PstoreException("cannot use " + device.name() + ": " + c.failure);
+                throw new PstoreException("cannot use " + name + ": " + c.failure);
             }
         } finally {
             lock.unlock();
+            makeCalls();
         }
     }
 
@@ -159,24 +173,95 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
     }
 
     void addFrontend(PstoreFrontend frontend) {
-        frontends.add(frontend);
+        RecordType type = frontend.type();
+        lock.lock();
+        try {
+            schedule(frontends.add(frontend, type));
+        } finally {
+            lock.unlock();
+        }
+        makeCalls();
     }
 
     void removeFrontend(PstoreFrontend frontend) {
-        frontends.remove(frontend);
-    }
-
-    boolean isEnabled(PstoreFrontend frontend) {
-        return frontends.isEnabled(frontend);
-    }
-
-    /** Flushes and closes the active backend and stops the frontends. */
-    void close() {
-        frontends.disableAll();
         lock.lock();
         try {
+            schedule(frontends.remove(frontend));
+        } finally {
+            lock.unlock();
+        }
+        makeCalls();
+    }
+
+    /** Stops the frontends, flushes and closes the active backend. */
+    void close() {
+        lock.lock();
+        try {
+            schedule(frontends.disableAll());
             deactivate();
             candidates.clear();
+        } finally {
+            lock.unlock();
+        }
+        makeCalls();
+    }
+
+    // ---- calls to other components, made outside the lock
+
+    private void schedule(List<FrontendRegistry.Call> frontendCalls) {
+        for (FrontendRegistry.Call c : frontendCalls) {
+            calls.addLast(() -> {
+                try {
+                    if (c.enable()) {
+                        c.frontend().enable(this);
+                    } else {
+                        c.frontend().disable();
+                    }
+                } catch (RuntimeException e) {
+                    lockedProblem("frontend " + c.frontend() + " failed to " + (c.enable() ? "enable" : "disable") + ": " + e);
+                }
+            });
+        }
+    }
+
+    /**
+     * Makes the calls decided so far, unless a thread (another one, or this one further up, inside a
+     * frontend's call) is making them already: it makes these too, after its own.
+     */
+    private void makeCalls() {
+        lock.lock();
+        try {
+            if (calling) {
+                return;
+            }
+            calling = true;
+        } finally {
+            lock.unlock();
+        }
+        while (true) {
+            Runnable call;
+            lock.lock();
+            try {
+                call = calls.pollFirst();
+                if (call == null) {
+                    calling = false;
+                    return;
+                }
+            } finally {
+                lock.unlock();
+            }
+            try {
+                call.run();
+            } catch (RuntimeException e) {
+                lockedProblem("the swap listener failed: " + e);
+            }
+        }
+    }
+
+    private void lockedProblem(String message) {
+        lock.lock();
+        try {
+            problem(message);
         } finally {
             lock.unlock();
         }
@@ -247,8 +332,8 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
         replay(opened);
         long swaps = activations++;
         lastActiveName = c.name;
-        frontends.backendActive(this::hasZones);
-        listener.swapped(previous, c.name, swaps);
+        schedule(frontends.serve(this::hasZones));
+        calls.addLast(() -> listener.swapped(previous, c.name, swaps));
         return true;
     }
 
@@ -286,6 +371,7 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
         }
     }
 
+    /** Called under the lock. */
     private void problem(String message) {
         if (problems.size() == MAX_PROBLEMS) {
             problems.remove(0);
@@ -415,27 +501,57 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
 
     @Override
     public BackendStatus status() {
+        StorageDevice device = null;
+        String name = null;
+        int kmsgZones = 0;
+        int records = 0;
+        int dirtyZones = 0;
+        int oopsCount = 0;
+        int panicCount = 0;
+        List<String> standbys;
+        List<String> all;
+        int bufferedWrites;
+        long swaps;
+        Settings s;
         lock.lock();
         try {
+            s = settings;
             ZoneEngine e = engine;
-            List<String> standbys = usable().stream().filter(c -> c != active).map(c -> c.name).toList();
-            int records = 0;
             if (e != null) {
+                device = active.device;
+                name = active.name;
+                kmsgZones = e.kmsgZoneCount();
+                dirtyZones = e.dirtyZoneCount();
+                oopsCount = e.oopsCount();
+                panicCount = e.panicCount();
                 try {
                     records = e.records().size();
                 } catch (PstoreException ignored) {
                     // closed under us: reported as none
                 }
             }
-            List<String> all = new ArrayList<>(problems);
+            standbys = usable().stream().filter(c -> c != active).map(c -> c.name).toList();
+            all = new ArrayList<>(problems);
             candidates.stream().filter(c -> c.failure != null).forEach(c -> all.add("unusable " + c.name + ": " + c.failure));
-            return new BackendStatus(active == null ? null : active.name, standbys,
-                    settings.zoneConfig().layout().toString(),
-                    e == null ? 0 : e.kmsgZoneCount(), records, e == null ? 0 : e.dirtyZoneCount(), buffered.size(),
-                    e == null ? 0 : e.oopsCount(), e == null ? 0 : e.panicCount(), Math.max(0, activations - 1),
-                    List.copyOf(all), e == null ? "" : e.device().describe());
+            bufferedWrites = buffered.size();
+            swaps = Math.max(0, activations - 1);
         } finally {
             lock.unlock();
+        }
+        ZoneLayout l = s.zoneConfig().layout();
+        BackendStatus.Layout layout = new BackendStatus.Layout(l.kmsgSize(), l.pmsgSize(), l.consoleSize(),
+                l.ftraceSize(), l.cpus(), s.zoneConfig().maxReason());
+        // the device is another component: asked once the lock is released
+        BackendStatus.Active a = device == null ? null
+                : new BackendStatus.Active(name, kmsgZones, records, dirtyZones, oopsCount, panicCount, figures(device));
+        return new BackendStatus(a, standbys, layout, bufferedWrites, swaps, all);
+    }
+
+    private static DeviceFigures figures(StorageDevice device) {
+        try {
+            return device.figures();
+        } catch (RuntimeException e) {
+            return new DeviceFigures(List.of(new DeviceFigures.Figure("figures-unavailable", String.valueOf(e))), List.of());
         }
     }
 }

@@ -2,7 +2,6 @@ package org.pstore.registration;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,7 +61,7 @@ class BackendRegistryTest {
     void theFirstDeviceIsActiveAndTheOthersWait() throws Exception {
         registry.addDevice(device("a"), "a", 0);
         registry.addDevice(device("b"), "b", 0);
-        assertEquals("a", registry.status().active());
+        assertEquals("a", registry.status().activeName());
         assertEquals(List.of("b"), registry.status().standbys());
         assertEquals(List.of("null->a"), swaps);
     }
@@ -73,16 +72,16 @@ class BackendRegistryTest {
         BackendBusyException e = assertThrows(BackendBusyException.class, () -> registry.register(device("x")));
         assertEquals("a", e.active());
         assertTrue(e.getMessage().contains("'a' is active"), e.getMessage());
-        assertEquals("a", registry.status().active(), "not replaced");
+        assertEquals("a", registry.status().activeName(), "not replaced");
     }
 
     @Test
     void anExplicitRegistrationWorksWhenNoneIsActive() throws Exception {
         FileDevice x = device("x");
         registry.register(x);
-        assertEquals(x.name(), registry.status().active());
+        assertEquals(x.name(), registry.status().activeName());
         registry.unregister(x);
-        assertNull(registry.status().active());
+        assertNull(registry.status().activeName());
     }
 
     @Test
@@ -92,7 +91,7 @@ class BackendRegistryTest {
         registry.addDevice(device("b"), "b", 0);
         registry.dump(DumpReason.OOPS, "on a".getBytes(US_ASCII), false);
         registry.removeDevice(a);
-        assertEquals("b", registry.status().active());
+        assertEquals("b", registry.status().activeName());
         registry.dump(DumpReason.OOPS, "on b".getBytes(US_ASCII), false);
         registry.append(RecordType.PMSG, "pmsg on b".getBytes(US_ASCII));
         registry.close();
@@ -135,9 +134,9 @@ class BackendRegistryTest {
     void theConfiguredDeviceIsPreferredEvenWhenItComesLater() throws Exception {
         registry.configure(new BackendRegistry.Settings(layout, "wanted"));
         registry.addDevice(device("a"), "a", 100);
-        assertEquals("a", registry.status().active());
+        assertEquals("a", registry.status().activeName());
         registry.addDevice(device("wanted"), "wanted", 0);
-        assertEquals("wanted", registry.status().active());
+        assertEquals("wanted", registry.status().activeName());
         assertEquals(List.of("a"), registry.status().standbys());
     }
 
@@ -147,9 +146,9 @@ class BackendRegistryTest {
         registry.addDevice(low, "low", 1);
         registry.addDevice(device("high"), "high", 5);
         registry.addDevice(device("old"), "old", 5);
-        assertEquals("low", registry.status().active(), "no preemption by ranking");
+        assertEquals("low", registry.status().activeName(), "no preemption by ranking");
         registry.removeDevice(low);
-        assertEquals("high", registry.status().active());
+        assertEquals("high", registry.status().activeName());
         assertEquals(List.of("old"), registry.status().standbys());
     }
 
@@ -158,11 +157,11 @@ class BackendRegistryTest {
         FileDevice tiny = FileDevice.openOrCreate(dir.resolve("tiny.img"), 65536);
         opened.add(tiny);
         registry.addDevice(tiny, "tiny", 10);
-        assertNull(registry.status().active());
+        assertNull(registry.status().activeName());
         assertTrue(registry.status().problems().stream().anyMatch(p -> p.startsWith("cannot use tiny")),
                 registry.status().problems().toString());
         registry.addDevice(device("ok"), "ok", 0);
-        assertEquals("ok", registry.status().active());
+        assertEquals("ok", registry.status().activeName());
     }
 
     @Test
@@ -171,8 +170,8 @@ class BackendRegistryTest {
         registry.append(RecordType.PMSG, "before".getBytes(US_ASCII));
         ZoneConfig bigger = ZoneConfig.of(new ZoneLayout(4096, 65536, 65536, 0, 1));
         registry.configure(new BackendRegistry.Settings(bigger, ""));
-        assertEquals("a", registry.status().active());
-        assertEquals((1048576 - 131072) / 4096, registry.status().kmsgZones());
+        assertEquals("a", registry.status().activeName());
+        assertEquals((1048576 - 131072) / 4096, registry.status().active().kmsgZones());
         assertEquals("before", new String(registry.read("pmsg-pstore_blk-0"), US_ASCII), "recovered on reopening");
     }
 
@@ -210,15 +209,15 @@ class BackendRegistryTest {
         RecordingFrontend ftrace = new RecordingFrontend(RecordType.FTRACE);
         registry.addFrontend(pmsg);
         registry.addFrontend(ftrace);
-        assertFalse(registry.isEnabled(pmsg), "no backend yet");
+        assertNull(pmsg.pstore, "no backend yet");
         registry.addDevice(device("a"), "a", 0);
-        assertTrue(registry.isEnabled(pmsg));
-        assertFalse(registry.isEnabled(ftrace), "no ftrace zones");
+        assertEquals(registry, pmsg.pstore);
+        assertNull(ftrace.pstore, "no ftrace zones");
         registry.configure(new BackendRegistry.Settings(ZoneConfig.of(new ZoneLayout(65536, 0, 0, 65536, 2)), ""));
-        assertFalse(registry.isEnabled(pmsg));
-        assertTrue(registry.isEnabled(ftrace));
+        assertNull(pmsg.pstore);
+        assertEquals(registry, ftrace.pstore);
         registry.configure(new BackendRegistry.Settings(layout, ""));
-        assertTrue(registry.isEnabled(pmsg), "re-enabled after a swap to a backend that has them");
+        assertEquals(registry, pmsg.pstore, "re-enabled after a swap to a backend that has them");
         assertEquals(2, pmsg.enables);
         registry.close();
         assertEquals(2, pmsg.disables);
@@ -228,5 +227,108 @@ class BackendRegistryTest {
     void aPanicWithoutABackendIsReported() {
         assertThrows(PstoreException.class,
                 () -> registry.panicDump(DumpReason.PANIC, java.nio.ByteBuffer.wrap(new byte[1]), false));
+    }
+
+    /** A frontend whose enable() has another thread call back into the registry, and waits for it. */
+    static final class CallingBackFrontend implements PstoreFrontend {
+        final List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final BackendRegistry registry;
+
+        CallingBackFrontend(BackendRegistry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        public RecordType type() {
+            return RecordType.PMSG;
+        }
+
+        @Override
+        public void enable(Pstore p) {
+            Thread other = new Thread(() -> {
+                try {
+                    p.append(RecordType.PMSG, "from enable\n".getBytes(US_ASCII));
+                    answers.add(registry.status().activeName());
+                } catch (PstoreException e) {
+                    answers.add(e.toString());
+                }
+            });
+            other.start();
+            try {
+                other.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (other.isAlive()) {
+                answers.add("the call back from another thread did not return within 10 s");
+            }
+        }
+
+        @Override
+        public void disable() {
+        }
+    }
+
+    @Test
+    void aFrontendMayCallBackFromAnyThreadWhileItIsEnabled() throws Exception {
+        CallingBackFrontend first = new CallingBackFrontend(registry);
+        registry.addFrontend(first);
+        registry.addDevice(device("a"), "a", 0); // enabled by the device's arrival
+        CallingBackFrontend second = new CallingBackFrontend(registry);
+        registry.addFrontend(second); // enabled on arrival
+        assertEquals(List.of("a"), first.answers);
+        assertEquals(List.of("a"), second.answers);
+        registry.close();
+        try (FileDevice d = FileDevice.open(dir.resolve("a.img"), true); ZoneEngine e = ZoneEngine.open(d, layout)) {
+            assertEquals("from enable\nfrom enable\n", new String(e.read("pmsg-pstore_blk-0"), US_ASCII));
+        }
+    }
+
+    @Test
+    void statusIsConsistentWhileFailingFrontendsAddProblems() throws Exception {
+        registry.addDevice(device("a"), "a", 0);
+        PstoreFrontend failing = new PstoreFrontend() {
+            @Override
+            public RecordType type() {
+                return RecordType.PMSG;
+            }
+
+            @Override
+            public void enable(Pstore p) {
+                throw new IllegalStateException("cannot start");
+            }
+
+            @Override
+            public void disable() {
+            }
+        };
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            while (!done.get()) {
+                try {
+                    List<String> problems = registry.status().problems();
+                    if (problems.size() > BackendRegistry.MAX_PROBLEMS) {
+                        failures.add(new AssertionError("problems " + problems.size() + ": " + problems));
+                    }
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
+            }
+        });
+        reader.start();
+        try {
+            for (int i = 0; i < 20_000 && failures.isEmpty(); i++) {
+                registry.addFrontend(failing);
+                registry.removeFrontend(failing);
+            }
+        } finally {
+            done.set(true);
+            reader.join();
+        }
+        assertEquals(List.of(), failures);
+        assertTrue(registry.status().problems().stream()
+                        .anyMatch(p -> p.endsWith(" failed to enable: java.lang.IllegalStateException: cannot start")),
+                registry.status().problems().toString());
     }
 }

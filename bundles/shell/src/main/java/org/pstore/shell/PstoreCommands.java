@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Collectors;
 
 import org.apache.felix.service.command.Descriptor;
@@ -25,6 +26,8 @@ import org.pstore.api.PstoreConstants;
 import org.pstore.api.PstoreException;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.PstoreRegistry;
+import org.pstore.api.WriteStatus;
+import org.pstore.api.device.DeviceFigures;
 
 /** The {@code pstore:} Gogo commands. */
 @Component(service = PstoreCommands.class)
@@ -35,12 +38,7 @@ public class PstoreCommands {
     private final PstoreRegistry registry;
     private final BundleContext context;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
     private volatile KmsgDumper dumper;
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
     private volatile Pmsg pmsg;
 
     @Activate
@@ -50,11 +48,37 @@ public class PstoreCommands {
         this.context = context;
     }
 
-    @Descriptor("list the records: name, size in bytes, time (UTC)")
-    public String ls() throws PstoreException {
-        return format(pstore.records());
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindDumper(KmsgDumper d) {
+        dumper = d;
     }
 
+    void unbindDumper(KmsgDumper d) {
+        if (dumper == d) {
+            dumper = null;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindPmsg(Pmsg p) {
+        pmsg = p;
+    }
+
+    void unbindPmsg(Pmsg p) {
+        if (pmsg == p) {
+            pmsg = null;
+        }
+    }
+
+    @Descriptor("list the records: name, size in bytes, time (UTC)")
+    public String ls() throws PstoreException {
+        List<PstoreRecord> records = pstore.records();
+        return records.isEmpty() ? "no records" : format(records);
+    }
+
+    /** One line per record: name, size in bytes, time (UTC, to the second). */
     static String format(List<PstoreRecord> records) {
         return records.stream().map(r -> r.name() + "\t" + r.size() + "\t"
                 + DateTimeFormatter.ISO_INSTANT.format(r.time().truncatedTo(ChronoUnit.SECONDS)))
@@ -72,34 +96,49 @@ public class PstoreCommands {
         return "erased " + name;
     }
 
-    @Descriptor("the active backend, standbys, layout, zone use, dirty zones, counters")
+    @Descriptor("the active backend, standbys, layout, zone use, dirty zones, counters, device figures")
     public String status() {
-        BackendStatus s = registry.status();
+        return format(registry.status());
+    }
+
+    static String format(BackendStatus s) {
+        BackendStatus.Layout l = s.layout();
         StringBuilder out = new StringBuilder()
-                .append("active:      ").append(s.active() == null ? "(none)" : s.active()).append('\n')
+                .append("active:      ").append(s.active() == null ? "(none)" : s.active().name()).append('\n')
                 .append("standbys:    ").append(s.standbys().isEmpty() ? "(none)" : String.join(", ", s.standbys())).append('\n')
-                .append("layout:      ").append(s.layout()).append('\n')
-                .append("kmsg zones:  ").append(s.kmsgZones()).append('\n')
-                .append("records:     ").append(s.records()).append('\n')
-                .append("dirty zones: ").append(s.dirtyZones()).append('\n')
-                .append("buffered:    ").append(s.bufferedWrites()).append('\n')
-                .append("counters:    oops ").append(s.oopsCount()).append(", panic ").append(s.panicCount()).append('\n')
+                .append("layout:      kmsg ").append(l.kmsgSize()).append(", pmsg ").append(l.pmsgSize())
+                .append(", console ").append(l.consoleSize()).append(", ftrace ").append(l.ftraceSize())
+                .append(" over ").append(l.cpus()).append(" CPU(s), max reason ").append(l.maxReason()).append('\n');
+        BackendStatus.Active a = s.active();
+        if (a != null) {
+            out.append("kmsg zones:  ").append(a.kmsgZones()).append('\n')
+                    .append("records:     ").append(a.records()).append('\n')
+                    .append("dirty zones: ").append(a.dirtyZones()).append('\n')
+                    .append("counters:    oops ").append(a.oopsCount()).append(", panic ").append(a.panicCount()).append('\n');
+        }
+        out.append("buffered:    ").append(s.bufferedWrites()).append('\n')
                 .append("swaps:       ").append(s.swaps());
-        if (!s.device().isEmpty()) {
-            out.append("\ndevice:      ").append(s.device().replace("\t", " ").replace("\n", "\n             "));
+        if (a != null && !a.device().isEmpty()) {
+            DeviceFigures d = a.device();
+            out.append("\ndevice:      ").append(join(d.figures()));
+            d.parts().forEach(p -> out.append("\n             ").append(p.name()).append(' ').append(join(p.figures())));
         }
         s.problems().forEach(p -> out.append("\nproblem:     ").append(p));
         return out.toString();
     }
 
+    private static String join(List<DeviceFigures.Figure> figures) {
+        return figures.stream().map(DeviceFigures.Figure::toString).collect(Collectors.joining(" "));
+    }
+
     @Descriptor("log a message and dump the recent log as an Oops record")
-    public String oops(@Descriptor("message") String message) throws PstoreException {
-        return "oops record: " + requireDumper().oops(message).name().toLowerCase();
+    public String oops(@Descriptor("message, the rest of the line") String... words) throws PstoreException {
+        return "oops record: " + lower(requireDumper().oops(text(words)));
     }
 
     @Descriptor("dump a Panic record through the panic path, then stop the framework with a non-zero status")
-    public String panic(@Descriptor("message") String message) throws PstoreException {
-        String result = "panic record: " + requireDumper().panic(message).name().toLowerCase();
+    public String panic(@Descriptor("message, the rest of the line") String... words) throws PstoreException {
+        String result = "panic record: " + lower(requireDumper().panic(text(words)));
         System.setProperty(PstoreConstants.EXIT_STATUS, String.valueOf(PstoreConstants.EXIT_PANIC));
         Thread halt = new Thread(() -> {
             try {
@@ -113,12 +152,21 @@ public class PstoreCommands {
     }
 
     @Descriptor("write an application message to pmsg")
-    public String pmsg(@Descriptor("text") String text) throws PstoreException {
+    public String pmsg(@Descriptor("text, the rest of the line") String... words) throws PstoreException {
         Pmsg p = pmsg;
         if (p == null) {
             throw new PstoreException("no pmsg frontend");
         }
-        return "pmsg: " + p.write((text + "\n").getBytes(StandardCharsets.UTF_8)).name().toLowerCase();
+        return "pmsg: " + lower(p.write((text(words) + "\n").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The words as typed, one space apart: {@code pstore:pmsg hello from app} needs no quotes. */
+    private static String text(String[] words) {
+        return String.join(" ", words);
+    }
+
+    private static String lower(WriteStatus status) {
+        return status.name().toLowerCase(Locale.ROOT);
     }
 
     private KmsgDumper requireDumper() throws PstoreException {

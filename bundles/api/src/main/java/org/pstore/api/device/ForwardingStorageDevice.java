@@ -56,8 +56,8 @@ public abstract class ForwardingStorageDevice implements StorageDevice {
     }
 
     @Override
-    public String describe() {
-        return target.describe();
+    public DeviceFigures figures() {
+        return target.figures();
     }
 
     @Override

@@ -52,11 +52,11 @@ public interface StorageDevice extends Closeable {
     }
 
     /**
-     * Device-specific figures for status and {@code info}, as {@code key=value} pairs separated by
-     * tabs (a cache's state, sector counts, bad blocks); empty where there is nothing to add.
+     * The device's own figures for status and {@code info} (a cache's state, sector counts, bad
+     * blocks); {@link DeviceFigures#NONE} where there is nothing to add.
      */
-    default String describe() {
-        return "";
+    default DeviceFigures figures() {
+        return DeviceFigures.NONE;
     }
 
     /**

@@ -3,7 +3,7 @@
  * zones or records.
  */
 @Export
-@Version("1.1.0")
+@Version("2.0.0")
 package org.pstore.api.device;
 
 import org.osgi.annotation.bundle.Export;

@@ -2,7 +2,11 @@ package org.pstore.driver.mmc;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Locale;
 
+import org.pstore.api.device.DeviceFigures;
+import org.pstore.api.device.DeviceFigures.Figure;
 import org.pstore.api.device.StorageDevice;
 
 /**
@@ -118,13 +122,18 @@ public final class MmcDevice implements StorageDevice {
     }
 
     @Override
-    public String describe() {
-        return "mmc=" + card.path() + "\tcache=" + (card.cacheEnabled() ? "on" : "off")
-                + "\tcached-sectors=" + card.cachedSectors() + "\tcard-sectors=" + card.sectors()
-                + "\tpartition-first-sector=" + first + "\tpartition-sectors=" + card.partitionSectors()
-                + "\terased=0x" + String.format("%02x", card.erasedValue() & 0xff)
-                + "\tprograms=" + card.programs() + "\tflushes=" + card.flushes()
-                + "\treliable-writes=" + card.reliableWrites();
+    public DeviceFigures figures() {
+        return new DeviceFigures(List.of(
+                new Figure("mmc", String.valueOf(card.path())),
+                Figure.of("cache", card.cacheEnabled()),
+                Figure.of("cached-sectors", card.cachedSectors()),
+                Figure.of("card-sectors", card.sectors()),
+                Figure.of("partition-first-sector", first),
+                Figure.of("partition-sectors", card.partitionSectors()),
+                new Figure("erased", String.format(Locale.ROOT, "0x%02x", card.erasedValue() & 0xff)),
+                Figure.of("programs", card.programs()),
+                Figure.of("flushes", card.flushes()),
+                Figure.of("reliable-writes", card.reliableWrites())), List.of());
     }
 
     private static int roundUp(int bytes) {

@@ -2,10 +2,14 @@ package org.pstore.driver.nand;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.List;
 
 import org.pstore.api.PstoreException;
+import org.pstore.api.device.DeviceFigures;
+import org.pstore.api.device.DeviceFigures.Figure;
+import org.pstore.api.device.DeviceFigures.Part;
 import org.pstore.api.device.SkipZoneException;
 import org.pstore.api.device.StorageDevice;
 
@@ -358,23 +362,28 @@ public final class NandPstoreDevice implements StorageDevice {
         return zone / zonesPerBlock;
     }
 
-    /** Per block: good or bad, erase count, zones used (U), removed (R) or free (.). */
+    /** The chip's figures, and per block: good or bad, erase count, zones used (U), removed (R) or free (.). */
     @Override
-    public synchronized String describe() {
-        StringBuilder s = new StringBuilder("nand=" + chip.path() + "\tpage=" + pageSize + "\toob=" + chip.oobSize()
-                + "\tpages-per-block=" + chip.pagesPerBlock() + "\tblocks=" + chip.blocks()
-                + "\tcorrected=" + chip.corrected() + "\tuncorrectable=" + chip.uncorrectable());
+    public synchronized DeviceFigures figures() {
+        List<Figure> chipFigures = List.of(
+                new Figure("nand", String.valueOf(chip.path())),
+                Figure.of("page", pageSize),
+                Figure.of("oob", chip.oobSize()),
+                Figure.of("pages-per-block", chip.pagesPerBlock()),
+                Figure.of("blocks", chip.blocks()),
+                Figure.of("corrected", chip.corrected()),
+                Figure.of("uncorrectable", chip.uncorrectable()));
+        List<Part> blocks = new ArrayList<>();
         for (int b = 0; b < chip.blocks(); b++) {
             char[] map = new char[zonesPerBlock];
-            Arrays.fill(map, '.');
             for (int z = 0; z < zonesPerBlock; z++) {
                 int zone = b * zonesPerBlock + z;
                 map[z] = used.get(zone) ? 'U' : removed.get(zone) ? 'R' : '.';
             }
-            s.append("\n").append("block-").append(b).append("\t").append(bad.get(b) ? "bad" : "good")
-                    .append("\terases=").append(chip.eraseCount(b)).append("\tzones=").append(map);
+            blocks.add(new Part("block-" + b, List.of(new Figure("state", bad.get(b) ? "bad" : "good"),
+                    Figure.of("erases", chip.eraseCount(b)), new Figure("zones", new String(map)))));
         }
-        return s.toString();
+        return new DeviceFigures(chipFigures, blocks);
     }
 
     @Override

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.IntStream;
 
@@ -17,6 +18,8 @@ import org.pstore.api.DumpReason;
 import org.pstore.api.PstoreException;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.WriteStatus;
+import org.pstore.api.device.DeviceFigures.Figure;
+import org.pstore.api.device.DeviceFigures.Part;
 import org.pstore.zone.ZoneConfig;
 import org.pstore.zone.ZoneEngine;
 import org.pstore.zone.ZoneLayout;
@@ -67,7 +70,7 @@ class NandPstoreDeviceTest {
                 String expected = text(i);
                 assertTrue(shown.stream().anyMatch(s -> s.endsWith(expected)), "newest record " + i + " is missing");
             }
-            assertTrue(device.describe().contains("block-2\tbad"), device.describe());
+            assertEquals(Optional.of("bad"), device.figures().part("block-2").flatMap(b -> b.value("state")));
         }
     }
 
@@ -135,9 +138,9 @@ class NandPstoreDeviceTest {
                 engine.dump(DumpReason.OOPS, text(i).getBytes(US_ASCII), false);
             }
             engine.erase("dmesg-pstore_blk-1"); // block 0 keeps zones 0, 2 and 3 in use
-            assertTrue(device.describe().contains("block-0\tgood\terases=0\tzones=URUU"), device.describe());
+            assertEquals(block(0, "good", 0, "URUU"), device.figures().part("block-0").orElseThrow());
             engine.dump(DumpReason.OOPS, text(15).getBytes(US_ASCII), false); // the last free zone: block 0 is reclaimed
-            assertTrue(device.describe().contains("block-0\tgood\terases=1\tzones=U.UU"), device.describe());
+            assertEquals(block(0, "good", 1, "U.UU"), device.figures().part("block-0").orElseThrow());
         }
         try (NandPstoreDevice device = reopen(); ZoneEngine engine = ZoneEngine.open(device, CONFIG)) {
             for (int zone : new int[] {0, 2, 3}) {
@@ -157,7 +160,7 @@ class NandPstoreDeviceTest {
         }
         try (NandPstoreDevice device = reopen(); ZoneEngine engine = ZoneEngine.open(device, CONFIG)) {
             assertEquals(List.of("dmesg-pstore_blk-1"), engine.records().stream().map(PstoreRecord::name).toList());
-            assertTrue(device.describe().contains("block-0\tgood\terases=0\tzones=RU.."), device.describe());
+            assertEquals(block(0, "good", 0, "RU.."), device.figures().part("block-0").orElseThrow());
         }
     }
 
@@ -172,5 +175,11 @@ class NandPstoreDeviceTest {
             PstoreException ring = assertThrows(PstoreException.class, () -> d.write(12, ByteBuffer.allocate(100)));
             assertTrue(ring.getMessage().contains("whole kmsg zones"), ring.getMessage());
         }
+    }
+
+    /** A block's figures as the device shows them. */
+    private static Part block(int index, String state, int erases, String zones) {
+        return new Part("block-" + index, List.of(new Figure("state", state), Figure.of("erases", erases),
+                new Figure("zones", zones)));
     }
 }
