@@ -33,13 +33,4 @@ public enum RecordType {
         return label;
     }
 
-    /** The type with this label, for example {@code pmsg}. */
-    public static RecordType ofLabel(String label) {
-        for (RecordType t : values()) {
-            if (t.label.equals(label)) {
-                return t;
-            }
-        }
-        throw new IllegalArgumentException("unknown record type '" + label + "'");
-    }
 }

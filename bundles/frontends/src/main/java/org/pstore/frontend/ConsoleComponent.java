@@ -1,14 +1,14 @@
 package org.pstore.frontend;
 
-import java.util.logging.Level;
-import java.util.logging.Logger;
-
-import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.log.LogReaderService;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
 import org.pstore.api.Pstore;
 import org.pstore.api.PstoreException;
 import org.pstore.api.PstoreFrontend;
@@ -18,14 +18,22 @@ import org.pstore.api.RecordType;
 @Component(immediate = true, service = PstoreFrontend.class)
 public class ConsoleComponent implements PstoreFrontend {
 
-    private static final Logger LOG = Logger.getLogger("pstore");
-
-    private final LogTap tap;
+    private final LogTap tap = new LogTap(this::write);
     private volatile Pstore pstore;
 
-    @Activate
-    public ConsoleComponent(@Reference(cardinality = ReferenceCardinality.OPTIONAL) LogReaderService log) {
-        this.tap = new LogTap(log, this::write);
+    @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Logger logger;
+
+    /** The OSGi log, whenever one comes: its entries go to the console too. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindLog(LogReaderService log) {
+        tap.listen(log);
+    }
+
+    void unbindLog(LogReaderService log) {
+        tap.stopListening(log);
     }
 
     @Deactivate
@@ -54,7 +62,10 @@ public class ConsoleComponent implements PstoreFrontend {
             try {
                 target.append(RecordType.CONSOLE, line);
             } catch (PstoreException e) {
-                LOG.log(Level.FINE, "console line not stored", e); // not fed back: LogTap ignores its own thread
+                Logger l = logger;
+                if (l != null) {
+                    l.debug("console line not stored", e); // not fed back: LogTap ignores its own thread
+                }
             }
         }
     }

@@ -12,15 +12,14 @@ import org.osgi.service.log.LogListener;
 import org.osgi.service.log.LogReaderService;
 
 /**
- * Listens to the OSGi Log Service and to java.util.logging and hands every entry on as kmsg lines.
- * A thread's own pstore writes do not come back to it as log lines.
+ * Listens to java.util.logging and to the OSGi Log Service (whenever one comes) and hands every
+ * entry on as kmsg lines. A thread's own pstore writes do not come back to it as log lines.
  */
 final class LogTap {
 
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
 
     private final Consumer<byte[]> sink;
-    private final LogReaderService reader;
     private final LogListener listener = entry -> {
         // the framework's own events (Events.Service, Events.Bundle, ...) only when they are trouble
         if (!entry.getLoggerName().startsWith("Events.") || !entry.getLogLevel().implies(LogLevel.INFO)) {
@@ -50,21 +49,23 @@ final class LogTap {
         }
     };
 
-    /** @param reader the OSGi log, or null where there is none */
-    LogTap(LogReaderService reader, Consumer<byte[]> sink) {
-        this.reader = reader;
+    LogTap(Consumer<byte[]> sink) {
         this.sink = sink;
-        if (reader != null) {
-            reader.addLogListener(listener);
-        }
         Logger.getLogger("").addHandler(handler);
     }
 
+    /** An OSGi log to listen to as well. */
+    void listen(LogReaderService reader) {
+        reader.addLogListener(listener);
+    }
+
+    void stopListening(LogReaderService reader) {
+        reader.removeLogListener(listener);
+    }
+
+    /** Stops listening to java.util.logging; the OSGi logs are let go by {@link #stopListening}. */
     void close() {
         Logger.getLogger("").removeHandler(handler);
-        if (reader != null) {
-            reader.removeLogListener(listener);
-        }
     }
 
     private void deliver(int level, long millis, String message, Throwable thrown) {

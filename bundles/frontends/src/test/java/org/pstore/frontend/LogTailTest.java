@@ -39,12 +39,12 @@ class LogTailTest {
         for (int i = 0; i < 10_000; i++) {
             b.clear();
             t.copyTail(b);
-            KmsgDumperComponent.putHeader(b.clear(), DumpReason.PANIC, i);
+            KmsgDumps.putHeader(b.clear(), DumpReason.PANIC, i);
         }
         long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
         for (int i = 0; i < 1_000; i++) {
             b.clear();
-            KmsgDumperComponent.putHeader(b, DumpReason.PANIC, i);
+            KmsgDumps.putHeader(b, DumpReason.PANIC, i);
             t.copyTail(b);
         }
         assertTrue(threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before < 1024);
@@ -53,7 +53,7 @@ class LogTailTest {
     @Test
     void theDumpHeaderIsLinuxs() {
         ByteBuffer b = ByteBuffer.allocate(64);
-        KmsgDumperComponent.putHeader(b, DumpReason.OOPS, 12);
+        KmsgDumps.putHeader(b, DumpReason.OOPS, 12);
         assertEquals("Oops#12 Part1\n", new String(b.array(), 0, b.position(), US_ASCII));
     }
 
