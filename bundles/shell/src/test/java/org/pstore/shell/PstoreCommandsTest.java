@@ -255,4 +255,29 @@ class PstoreCommandsTest {
         assertEquals("dmesg-pstore_blk-0\t10\t+1000000000-12-31T23:59:59Z\ndmesg-pstore_blk-1\t10\t-1000000000-01-01T00:00:00Z",
                 PstoreCommands.format(List.of(far, early)));
     }
+
+    @Test
+    void whatBecameOfAWriteReadsTheSameInEveryLocale() throws Exception {
+        ZoneEngine engine = open(new byte[SIZE]);
+        PstoreCommands commands = new PstoreCommands(engine, registryOf(engine), null);
+        commands.bindPmsg(new org.pstore.api.Pmsg() {
+            @Override
+            public WriteStatus write(byte[] bytes) {
+                return WriteStatus.PENDING;
+            }
+
+            @Override
+            public java.io.OutputStream openStream() {
+                throw new UnsupportedOperationException();
+            }
+        });
+        CommandSession session = session(commands);
+        java.util.Locale saved = java.util.Locale.getDefault();
+        java.util.Locale.setDefault(java.util.Locale.forLanguageTag("tr")); // where "I" lowers to a dotless "ı"
+        try {
+            assertEquals("pmsg: pending", session.execute("pstore:pmsg kept for later"));
+        } finally {
+            java.util.Locale.setDefault(saved);
+        }
+    }
 }
