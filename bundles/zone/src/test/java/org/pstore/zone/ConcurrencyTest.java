@@ -136,7 +136,7 @@ class ConcurrencyTest {
             assertEquals(written, found, "every dump present or erased after it was read");
             List<ZoneInfo> zones = new ArrayList<>();
             engine.describeZones(zones::add);
-            assertTrue(zones.stream().allMatch(z -> Set.of("record", "empty", "erased").contains(z.state())),
+            assertTrue(zones.stream().allMatch(z -> Set.of(ZoneState.RECORD, ZoneState.EMPTY, ZoneState.ERASED).contains(z.state())),
                     "headers consistent");
             assertTrue(engine.problems().isEmpty(), engine.problems().toString());
         }

@@ -22,6 +22,7 @@ import org.pstore.api.DumpReason;
 import org.pstore.api.PstoreException;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.RecordType;
+import org.pstore.zone.internal.ZoneFormat;
 
 /**
  * Damaged and hostile partitions: random header fields, and a mutation fuzzer over valid images
@@ -109,8 +110,8 @@ class HostileImageTest {
         MemoryDevice device = new MemoryDevice(32768);
         try (ZoneEngine engine = ZoneEngine.open(device, SMALL)) {
             new WorkloadModel(SMALL.layout()).run(engine, WorkloadModel.script(20, seed));
-            engine.appendFtrace(0, new byte[24 * 10]);
-            engine.appendFtrace(1, new byte[24 * 7 + 5]);
+            FtraceZoneTest.appendOnCpu(engine, 2, 0, new byte[24 * 10]);
+            FtraceZoneTest.appendOnCpu(engine, 2, 1, new byte[24 * 7 + 5]);
         }
         exercise(mutate(device.bytes, random), SMALL);
     }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.pstore.api.DumpReason;
 import org.pstore.api.PstoreException;
 import org.pstore.api.WriteStatus;
+import org.pstore.zone.internal.ZoneFormat;
 
 /** The panic path: the device's panic write, no allocation, no long wait for a lock, every failure reported. */
 class PanicPathTest {

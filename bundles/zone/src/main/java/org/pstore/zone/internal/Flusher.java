@@ -1,4 +1,4 @@
-package org.pstore.zone;
+package org.pstore.zone.internal;
 
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -11,7 +11,7 @@ import java.util.function.BooleanSupplier;
  * (as Linux), then doubling up to {@link #MAX_DELAY_MS}. The thread exists only while something is
  * dirty.
  */
-final class Flusher {
+public final class Flusher {
 
     static final long FIRST_DELAY_MS = 500;
     static final long MAX_DELAY_MS = 8_000;
@@ -23,13 +23,13 @@ final class Flusher {
     private long delay = FIRST_DELAY_MS;
 
     /** @param flush writes what is dirty; answers true when nothing is left */
-    Flusher(String name, BooleanSupplier flush) {
+    public Flusher(String name, BooleanSupplier flush) {
         this.name = name;
         this.flush = flush;
     }
 
     /** Makes sure a retry is coming. */
-    synchronized void schedule() {
+    public synchronized void schedule() {
         if (next != null && !next.isDone()) {
             return;
         }
@@ -62,7 +62,7 @@ final class Flusher {
         }
     }
 
-    synchronized void stop() {
+    public synchronized void stop() {
         if (executor != null) {
             executor.shutdownNow();
             executor = null;
