@@ -1,17 +1,13 @@
 package org.pstore.zone;
 
 import java.io.Closeable;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 import org.pstore.api.DumpReason;
-import org.pstore.api.NoSuchRecordException;
 import org.pstore.api.Pstore;
 import org.pstore.api.PstoreException;
 import org.pstore.api.PstoreRecord;
@@ -20,6 +16,7 @@ import org.pstore.api.WriteStatus;
 import org.pstore.api.device.StorageDevice;
 import org.pstore.zone.internal.Flusher;
 import org.pstore.zone.internal.KmsgZones;
+import org.pstore.zone.internal.PanicHandOff;
 import org.pstore.zone.internal.PanicWriter;
 import org.pstore.zone.internal.Problems;
 import org.pstore.zone.internal.RecordNames;
@@ -43,7 +40,7 @@ public final class ZoneEngine implements Pstore, Closeable {
 
     private final StorageDevice device;
     private final ZoneConfig config;
-    private final Instant openedAt;
+    private volatile boolean closed;
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final ZoneIo io;
@@ -53,21 +50,32 @@ public final class ZoneEngine implements Pstore, Closeable {
     private final RingZones rings;
     private final KmsgZones kmsg;
     private final PanicWriter panic;
-    private final ZoneInspector inspector;
-    private volatile boolean closed;
+    /** What a panic that got the lock does after writing (allocation-free, prepared here). */
+    private final Runnable afterPanic = this::flushIfDirty;
 
     private ZoneEngine(StorageDevice device, ZoneConfig config, Clock clock) {
         this.device = device;
         this.config = config;
         this.clock = clock;
-        this.openedAt = clock.instant();
         this.io = new ZoneIo(device);
-        this.flusher = new Flusher(device.name(), this::flushQuietly);
+        this.flusher = new Flusher(device.name(), () -> {
+            lock.lock();
+            try {
+                return closed || flushDirty();
+            } finally {
+                lock.unlock();
+            }
+        }, e -> problems.add("the background flush of " + device.name() + " failed: " + e));
         this.names = new RecordNames(config.backendName());
-        this.rings = new RingZones(config.layout(), io, problems, names);
-        this.kmsg = new KmsgZones(device, config.layout(), io, problems, names, flusher::schedule);
-        this.panic = new PanicWriter(device, config.layout(), kmsg, clock);
-        this.inspector = new ZoneInspector(io, config.layout(), rings.zones(), kmsg.count());
+        this.rings = new RingZones(config.layout(), io, problems, names, clock.instant(), flusher::schedule);
+        PanicHandOff handOff = new PanicHandOff((int) config.layout().kmsgCount(device.size()));
+        this.kmsg = new KmsgZones(device, config.layout(), io, problems, names, handOff, flusher::schedule);
+        this.panic = new PanicWriter(device, config.layout(), kmsg, handOff, clock);
+    }
+
+    /** {@link #open(StorageDevice, ZoneConfig, Clock)} with the system's clock (UTC). */
+    public static ZoneEngine open(StorageDevice device, ZoneConfig config) throws PstoreException {
+        return open(device, config, Clock.systemUTC());
     }
 
     /**
@@ -75,10 +83,6 @@ public final class ZoneEngine implements Pstore, Closeable {
      * device first; a device that does not fit it is refused and left untouched. Zones that cannot
      * be read are reported in {@link #problems()} and skipped.
      */
-    public static ZoneEngine open(StorageDevice device, ZoneConfig config) throws PstoreException {
-        return open(device, config, Clock.systemUTC());
-    }
-
     public static ZoneEngine open(StorageDevice device, ZoneConfig config, Clock clock) throws PstoreException {
         config.validate();
         config.layout().validate(device.size());
@@ -87,8 +91,6 @@ public final class ZoneEngine implements Pstore, Closeable {
         engine.kmsg.recover();
         return engine;
     }
-
-    // ---- reading
 
     private interface Locked<T> {
         T run() throws PstoreException;
@@ -108,12 +110,7 @@ public final class ZoneEngine implements Pstore, Closeable {
 
     @Override
     public List<PstoreRecord> records() throws PstoreException {
-        return locked(() -> {
-            List<PstoreRecord> list = new ArrayList<>();
-            rings.list(list, openedAt);
-            kmsg.list(list);
-            return list;
-        });
+        return locked(() -> kmsg.addRecords(rings.records()));
     }
 
     @Override
@@ -128,24 +125,14 @@ public final class ZoneEngine implements Pstore, Closeable {
     public void erase(String name) throws PstoreException {
         locked(() -> {
             RecordName n = names.parse(name);
-            boolean dmesg = n.type() == RecordType.DMESG;
-            if (dmesg ? !kmsg.exists(n) : !rings.exists(n)) {
-                throw new NoSuchRecordException(name);
-            }
-            try {
-                if (dmesg) {
-                    kmsg.erase(n.id());
-                } else {
-                    rings.erase(n);
-                }
-            } catch (IOException e) {
-                throw new PstoreException("erasing " + name + ": " + e.getMessage(), e);
+            if (n.type() == RecordType.DMESG) {
+                kmsg.erase(n, name);
+            } else {
+                rings.erase(n, name);
             }
             return null;
         });
     }
-
-    // ---- writing
 
     @Override
     public WriteStatus dump(DumpReason reason, byte[] text, boolean compress) throws PstoreException {
@@ -163,20 +150,15 @@ public final class ZoneEngine implements Pstore, Closeable {
         lock.lock();
         try {
             checkOpen();
-            if (rings.append(type, bytes)) {
-                return WriteStatus.STORED;
-            }
-            flusher.schedule();
-            return WriteStatus.PENDING;
+            return rings.append(type, bytes);
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Makes this run's rings continue where the previous run's ended instead of restarting them,
-     * as a tool that edits a partition offline wants: the next append goes after the content
-     * shown, and the next open shows both. Rings already appended to in this run are left alone.
+     * Makes this run's rings continue after the previous run's content instead of restarting
+     * (rings not appended to yet), as a tool that edits a partition offline wants.
      */
     public void resumeRings() throws PstoreException {
         locked(() -> {
@@ -197,39 +179,19 @@ public final class ZoneEngine implements Pstore, Closeable {
             return WriteStatus.FILTERED;
         }
         checkOpen();
-        kmsg.checkZones();
-        boolean locked = PanicWriter.lockBriefly(lock);
-        try {
-            return panic.write(reason, text, compress);
-        } finally {
-            if (locked) {
-                try {
-                    // like Linux, push out what other writes left dirty; the panic record is
-                    // taken in first, so that nothing waiting for its zone overwrites it
-                    if (kmsg.pendingCount() + rings.dirtyCount() > 0) {
-                        flushDirty();
-                    }
-                } finally {
-                    lock.unlock();
-                }
-            }
-        }
+        return panic.dump(lock, afterPanic, reason, text, compress);
     }
 
-    // ---- flushing and closing
+    /** As Linux does after a panic record: push out what other writes left dirty. */
+    private void flushIfDirty() {
+        if (!closed && kmsg.pendingCount() + rings.dirtyCount() > 0) {
+            flushDirty();
+        }
+    }
 
     /** Writes everything that is dirty. Returns true when nothing is left dirty. */
     public boolean flush() throws PstoreException {
         return locked(this::flushDirty);
-    }
-
-    private boolean flushQuietly() {
-        lock.lock();
-        try {
-            return closed || flushDirty();
-        } finally {
-            lock.unlock();
-        }
     }
 
     private boolean flushDirty() {
@@ -239,8 +201,9 @@ public final class ZoneEngine implements Pstore, Closeable {
     }
 
     /**
-     * Flushes and stops the background flush. The device stays open: it belongs to the caller.
-     * Data that still cannot be written is reported, not silently dropped.
+     * Flushes and stops the background flush; waits for a panic write that runs without the lock
+     * (refusing later ones) before its deflater ends. The device stays open: it belongs to the
+     * caller. Data that still cannot be written is reported, not silently dropped.
      */
     @Override
     public void close() throws PstoreException {
@@ -250,13 +213,14 @@ public final class ZoneEngine implements Pstore, Closeable {
                 return;
             }
             boolean clean = flushDirty();
-            int dirty = kmsg.pendingCount() + rings.dirtyCount();
             closed = true;
             flusher.stop();
             kmsg.close();
-            panic.close();
+            if (!panic.close()) {
+                throw new PstoreException("a panic write on " + device.name() + " was still running when closing");
+            }
             if (!clean) {
-                throw new PstoreException(dirty + " zone(s) of " + device.name()
+                throw new PstoreException((kmsg.pendingCount() + rings.dirtyCount()) + " zone(s) of " + device.name()
                         + " could not be written before closing: " + io.lastWriteError());
             }
         } finally {
@@ -269,8 +233,6 @@ public final class ZoneEngine implements Pstore, Closeable {
             throw new PstoreException("the pstore engine on " + device.name() + " is closed");
         }
     }
-
-    // ---- status
 
     @Override
     public boolean hasZones(RecordType type) {
@@ -327,10 +289,10 @@ public final class ZoneEngine implements Pstore, Closeable {
         return problems.list();
     }
 
-    /** Reads every zone's headers from the device, in device order, without changing anything. */
+    /** Reads every zone's headers from the device, in device order, without changing anything (for {@code info}). */
     public void describeZones(Consumer<ZoneInfo> out) throws PstoreException {
         locked(() -> {
-            inspector.describeAll(out);
+            new ZoneInspector(io, config.layout(), rings.zones(), kmsg.count()).describeAll(out);
             return null;
         });
     }

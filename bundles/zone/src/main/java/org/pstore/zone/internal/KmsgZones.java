@@ -37,7 +37,8 @@ import org.pstore.zone.internal.ZoneFormat.ZoneHeader;
  * and inflating.
  *
  * <p>Not thread-safe, except {@link #claimNext}, {@link #nextCounter} and {@link #unreadable},
- * which the panic path calls without the engine's lock.
+ * which the panic path calls without the engine's lock. Every write of a zone goes through the
+ * {@link PanicHandOff}, so that none lands on a zone a panic took meanwhile.
  */
 public final class KmsgZones {
 
@@ -47,6 +48,7 @@ public final class KmsgZones {
     private final Problems problems;
     private final RecordNames names;
     private final Runnable retryLater;
+    private final PanicHandOff handOff;
     private final int count;
     private final int textCapacity;
 
@@ -68,7 +70,8 @@ public final class KmsgZones {
 
     /** @param retryLater called when an image waits in memory for the device */
     public KmsgZones(StorageDevice device, ZoneLayout layout, ZoneIo io, Problems problems, RecordNames names,
-                     Runnable retryLater) {
+                     PanicHandOff handOff, Runnable retryLater) {
+        this.handOff = handOff;
         this.device = device;
         this.layout = layout;
         this.io = io;
@@ -206,8 +209,8 @@ public final class KmsgZones {
 
     // ---- listing and reading
 
-    /** Adds the records held; one that cannot be read is reported and never hides the others. */
-    public void list(List<PstoreRecord> out) {
+    /** Adds the records held to {@code out}; one that cannot be read is reported, never hiding the others. */
+    public List<PstoreRecord> addRecords(List<PstoreRecord> out) {
         for (KmsgRecord r : records.values()) {
             try {
                 if (!intact(r)) {
@@ -221,6 +224,7 @@ public final class KmsgZones {
                 problems.add(unreadableText.getMessage());
             }
         }
+        return out;
     }
 
     public byte[] read(RecordName n, String name) throws PstoreException {
@@ -250,7 +254,7 @@ public final class KmsgZones {
     }
 
     /** Whether the listing shows this name; cheap once the record was listed or read. */
-    public boolean exists(RecordName n) throws PstoreException {
+    private boolean exists(RecordName n) throws PstoreException {
         KmsgRecord r = records.get(n.id());
         if (r == null || !intact(r)) {
             return false;
@@ -308,13 +312,25 @@ public final class KmsgZones {
      * Linux rewrites only the zone header with datalen 0, so the kmsg header and its counters stay;
      * a device with its own erase (NAND) erases instead.
      */
-    public void erase(int index) throws IOException {
-        Zone zone = layout.kmsgZone(index);
-        if (device.hasErase()) {
-            device.erase(zone.offset(), zone.size());
-        } else {
-            io.writeHeader(zone, 0, 0);
+    public void erase(RecordName n, String name) throws PstoreException {
+        if (!exists(n)) {
+            throw new NoSuchRecordException(name);
         }
+        int index = n.id();
+        Zone zone = layout.kmsgZone(index);
+        if (handOff.beginWrite(index)) {
+            try {
+                if (device.hasErase()) {
+                    device.erase(zone.offset(), zone.size());
+                } else {
+                    io.writeHeader(zone, 0, 0);
+                }
+            } catch (IOException e) {
+                throw new PstoreException("erasing " + name + ": " + e.getMessage(), e);
+            } finally {
+                handOff.endWrite();
+            }
+        } // else a panic took the zone meanwhile: its record replaces the one erased
         records.remove(index);
         pending.remove(index);
     }
@@ -360,7 +376,7 @@ public final class KmsgZones {
         int datalen = image.getInt(ZoneFormat.OFF_DATALEN);
         for (int tries = 0; tries < count; tries++) {
             int index = claimNext();
-            if (unreadable.get(index)) {
+            if (unreadable.get(index) || !handOff.beginWrite(index)) {
                 continue;
             }
             KmsgRecord meta = new KmsgRecord(index, datalen, KmsgHeader.decode(image));
@@ -374,6 +390,8 @@ public final class KmsgZones {
                 records.put(index, meta);
                 retryLater.run();
                 return WriteStatus.PENDING;
+            } finally {
+                handOff.endWrite();
             }
             pending.remove(index);
             records.put(index, meta);
@@ -383,15 +401,25 @@ public final class KmsgZones {
                 + " were skipped by the device or unreadable");
     }
 
-    /** Writes the images that wait in memory. Returns true when none is left. */
+    /**
+     * Writes the images that wait in memory. Returns true when none is left. A zone a panic took
+     * meanwhile is left alone; taking the panic's zones in drops its stale image.
+     */
     public boolean flush() {
+        if (pending.isEmpty()) {
+            return true;
+        }
         for (Map.Entry<Integer, byte[]> e : new ArrayList<>(pending.entrySet())) {
             int index = e.getKey();
+            if (!handOff.beginWrite(index)) {
+                continue;
+            }
             loadImage(e.getValue());
             try {
                 device.write(layout.kmsgZoneOffset(index), image.clear());
                 pending.remove(index);
             } catch (SkipZoneException skip) {
+                handOff.endWrite();
                 // the zone went bad meanwhile: the record moves on to the next zone
                 pending.remove(index);
                 records.remove(index);
@@ -402,6 +430,8 @@ public final class KmsgZones {
                 }
             } catch (IOException failed) {
                 io.remember(layout.kmsgZone(index), failed);
+            } finally {
+                handOff.endWrite();
             }
         }
         return pending.isEmpty();

@@ -9,6 +9,7 @@ import org.pstore.api.NoSuchRecordException;
 import org.pstore.api.PstoreException;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.RecordType;
+import org.pstore.api.WriteStatus;
 import org.pstore.api.device.SkipZoneException;
 import org.pstore.zone.Zone;
 import org.pstore.zone.ZoneLayout;
@@ -24,13 +25,20 @@ public final class RingZones {
     private final ZoneIo io;
     private final Problems problems;
     private final RecordNames names;
+    /** When the engine opened: ring records carry no time, so they are shown at this one. */
+    private final Instant openedAt;
+    private final Runnable retryLater;
     private final RingZone pmsg;
     private final RingZone console;
     private final List<RingZone> ftrace = new ArrayList<>();
     private final List<RingZone> all = new ArrayList<>();
 
-    public RingZones(ZoneLayout layout, ZoneIo io, Problems problems, RecordNames names) {
+    /** @param retryLater called when bytes wait in memory for the device */
+    public RingZones(ZoneLayout layout, ZoneIo io, Problems problems, RecordNames names, Instant openedAt,
+                     Runnable retryLater) {
         this.io = io;
+        this.retryLater = retryLater;
+        this.openedAt = openedAt;
         this.problems = problems;
         this.names = names;
         RingZone p = null;
@@ -75,8 +83,9 @@ public final class RingZones {
         return all.stream().map(RingZone::zone).toList();
     }
 
-    /** Adds the previous run's records, shown at {@code openedAt} as they carry no time. */
-    public void list(List<PstoreRecord> out, Instant openedAt) {
+    /** The previous run's records, in a new list. */
+    public List<PstoreRecord> records() {
+        List<PstoreRecord> out = new ArrayList<>();
         for (RingZone ring : all) {
             RecordType type = ring.zone().type();
             if (type != RecordType.FTRACE && ring.previous() != null) {
@@ -87,6 +96,7 @@ public final class RingZones {
         if (trace != null) {
             out.add(new PstoreRecord(names.name(RecordType.FTRACE, 0, false), RecordType.FTRACE, 0, openedAt, trace.length));
         }
+        return out;
     }
 
     public byte[] read(RecordName n, String name) throws NoSuchRecordException {
@@ -97,7 +107,7 @@ public final class RingZones {
     }
 
     /** Whether the listing shows this name. */
-    public boolean exists(RecordName n) {
+    private boolean exists(RecordName n) {
         if (n.id() != 0 || n.compressed()) {
             return false;
         }
@@ -108,22 +118,29 @@ public final class RingZones {
         return ring != null && ring.previous() != null;
     }
 
-    /** Erases a record {@link #exists} confirmed; the ftrace record clears every CPU's zone, not only CPU 0's. */
-    public void erase(RecordName n) throws IOException {
-        if (n.type() == RecordType.FTRACE) {
-            for (RingZone cpu : ftrace) {
-                cpu.erase(io);
+    /** Erases a record; the ftrace record clears every CPU's zone, not only CPU 0's. */
+    public void erase(RecordName n, String name) throws PstoreException {
+        if (!exists(n)) {
+            throw new NoSuchRecordException(name);
+        }
+        try {
+            if (n.type() == RecordType.FTRACE) {
+                for (RingZone cpu : ftrace) {
+                    cpu.erase(io);
+                }
+            } else {
+                ringOf(n.type()).erase(io);
             }
-        } else {
-            ringOf(n.type()).erase(io);
+        } catch (IOException e) {
+            throw new PstoreException("erasing " + name + ": " + e.getMessage(), e);
         }
     }
 
     /**
-     * Appends to the ring of this type (ftrace: the zone of the calling thread's CPU slot).
-     * Returns true when the bytes are on the device, false when they wait in memory.
+     * Appends to the ring of this type (ftrace: the zone of the calling thread's CPU slot): stored,
+     * or pending in memory with a retry scheduled.
      */
-    public boolean append(RecordType type, byte[] bytes) throws PstoreException {
+    public WriteStatus append(RecordType type, byte[] bytes) throws PstoreException {
         RingZone ring = switch (type) {
             case PMSG -> pmsg;
             case CONSOLE -> console;
@@ -134,7 +151,11 @@ public final class RingZones {
         if (ring == null) {
             throw new PstoreException("the layout has no " + type.label() + " zone (" + type.label() + "-size 0)");
         }
-        return ring.append(io, bytes);
+        if (ring.append(io, bytes)) {
+            return WriteStatus.STORED;
+        }
+        retryLater.run();
+        return WriteStatus.PENDING;
     }
 
     /** Continues the previous run's rings instead of restarting them (those not appended to yet). */
