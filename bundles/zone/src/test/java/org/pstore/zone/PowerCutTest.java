@@ -40,6 +40,11 @@ class PowerCutTest {
 
     interface Medium {
         StorageDevice open(byte[] initial) throws Exception;
+
+        /** What else the medium loses when the power goes. */
+        default Runnable lostAtCut() {
+            return () -> { };
+        }
     }
 
     @Test
@@ -54,6 +59,29 @@ class PowerCutTest {
             Path image = dir.resolve("cut" + n[0]++ + ".img");
             Files.write(image, initial);
             return FileDevice.open(image, false);
+        }, 30, 2);
+    }
+
+    /**
+     * The file device over a page cache that a cut empties: only what it forced survives, so the
+     * records whose write returned are found only if every write is forced before it returns.
+     */
+    @Test
+    void onTheFileDeviceOverAVolatileCache() throws Exception {
+        VolatileCacheFiles cache = new VolatileCacheFiles();
+        int[] n = {0};
+        cutEverywhere("file over a volatile cache", new Medium() {
+            @Override
+            public StorageDevice open(byte[] initial) throws Exception {
+                Path image = dir.resolve("cached" + n[0]++ + ".img");
+                Files.write(image, initial);
+                return FileDevice.open(cache.path(image), false);
+            }
+
+            @Override
+            public Runnable lostAtCut() {
+                return cache::dropUnforced;
+            }
         }, 30, 2);
     }
 
@@ -78,6 +106,7 @@ class PowerCutTest {
                         }
                         FaultyDevice faulty = new FaultyDevice(device);
                         faulty.cutPowerAt(at, landed);
+                        faulty.loseAtCut(medium.lostAtCut());
                         ZoneEngine engine = ZoneEngine.open(faulty, CONFIG, clock);
                         model.run(engine, script, () -> clock.advance(1));
                         closeAfterCut(engine);
