@@ -25,7 +25,7 @@ import org.pstore.api.WriteStatus;
 import org.pstore.driver.file.FileDevice;
 import org.pstore.zone.ZoneConfig;
 import org.pstore.zone.ZoneEngine;
-import org.pstore.zone.ZoneFormat;
+import org.pstore.zone.internal.ZoneFormat;
 import org.pstore.zone.ZoneLayout;
 
 /**

@@ -30,7 +30,7 @@ import org.pstore.driver.file.FileDevice;
 import org.pstore.zone.Zone;
 import org.pstore.zone.ZoneConfig;
 import org.pstore.zone.ZoneEngine;
-import org.pstore.zone.ZoneFormat;
+import org.pstore.zone.internal.ZoneFormat;
 import org.pstore.zone.ZoneLayout;
 
 /**

@@ -11,7 +11,7 @@ import java.util.zip.CRC32C;
 
 import org.pstore.api.DumpReason;
 import org.pstore.api.RecordType;
-import org.pstore.zone.ZoneFormat;
+import org.pstore.zone.internal.ZoneFormat;
 import org.pstore.zone.ZoneLayout;
 
 /** Partition files for the benchmarks: sparse, and optionally with a record in every zone. */

@@ -225,7 +225,7 @@ public final class PstoreTool {
                 .append(z.zone().type().label()).append('-').append(z.zone().index())
                 .append("\toffset=").append(z.zone().offset())
                 .append("\tsize=").append(z.zone().size())
-                .append("\tstate=").append(z.state());
+                .append("\tstate=").append(z.state().label());
         if (z.header() != null) {
             line.append("\tsig=0x").append(Integer.toHexString(z.header().sig()))
                     .append("\tdatalen=").append(z.header().datalen())

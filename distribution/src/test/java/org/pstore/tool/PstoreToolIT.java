@@ -3,7 +3,6 @@ package org.pstore.tool;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pstore.zone.LinuxImages;
 
 /** The packaged jar, started as a user starts it: {@code java -jar pstore-tool.jar ...}. */
 class PstoreToolIT {
@@ -38,7 +38,7 @@ class PstoreToolIT {
 
     @Test
     void listsALinuxImage() throws Exception {
-        String image = System.getProperty("pstore.linux.images") + File.separator + "deb-kmsg64-2boots.img";
+        String image = LinuxImages.folder().resolve("deb-kmsg64-2boots.img").toString();
         Run ls = tool("", "--device", image, "ls");
         assertEquals(0, ls.status(), ls.err());
         assertEquals("dmesg-pstore_blk-0\t29294\t2026-11-27T02:44:44Z\ndmesg-pstore_blk-1\t29300\t2026-11-27T02:45:01Z\n", ls.out());

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.pstore.zone.LinuxImages;
 
 /** pstore-tool's command-line contract, run in-process. */
 class PstoreToolTest {
@@ -49,7 +50,7 @@ class PstoreToolTest {
     }
 
     static Path images() {
-        return Path.of(System.getProperty("pstore.linux.images"));
+        return LinuxImages.folder();
     }
 
     static Stream<String> imageNames() throws IOException {

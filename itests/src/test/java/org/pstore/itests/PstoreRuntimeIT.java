@@ -169,7 +169,7 @@ public class PstoreRuntimeIT {
                 texts.add(r.name() + "=" + new String(e.read(r.name()), US_ASCII));
             }
             List<String> states = new ArrayList<>();
-            e.describeZones(z -> states.add(z.state()));
+            e.describeZones(z -> states.add(z.state().label()));
             assertTrue(states.toString(), Set.of("record", "empty", "erased").containsAll(states));
             assertTrue(e.problems().toString(), e.problems().isEmpty());
         }

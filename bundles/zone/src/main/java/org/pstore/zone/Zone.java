@@ -1,6 +1,7 @@
 package org.pstore.zone;
 
 import org.pstore.api.RecordType;
+import org.pstore.zone.internal.ZoneFormat;
 
 /**
  * One zone of a partition: where it lies and what it holds.

@@ -5,6 +5,8 @@ import java.util.List;
 
 import org.pstore.api.PstoreException;
 import org.pstore.api.RecordType;
+import org.pstore.zone.internal.KmsgCompression;
+import org.pstore.zone.internal.ZoneFormat;
 
 /**
  * How a partition is cut into zones, as Linux's {@code psz_alloc_zones} does: from offset 0 one
@@ -64,6 +66,10 @@ public record ZoneLayout(long kmsgSize, long pmsgSize, long consoleSize, long ft
         if (kmsgSize > 0 && kmsgCount(deviceSize) == 0) {
             throw new PstoreException("kmsg-size " + kmsgSize + " does not fit in the " + (deviceSize - fixed)
                     + " bytes the device has left after pmsg, console and ftrace");
+        }
+        if (kmsgCount(deviceSize) > Integer.MAX_VALUE) {
+            throw new PstoreException("kmsg-size " + kmsgSize + " makes more zones than " + Integer.MAX_VALUE
+                    + " on " + deviceSize + " bytes");
         }
     }
 

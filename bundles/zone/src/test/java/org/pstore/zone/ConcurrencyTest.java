@@ -48,7 +48,8 @@ class ConcurrencyTest {
         Map<String, String> erased = new ConcurrentHashMap<>();
         Set<String> written = ConcurrentHashMap.newKeySet();
         List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
-        AtomicLong operations = new AtomicLong();
+        AtomicLong writes = new AtomicLong();
+        AtomicLong reads = new AtomicLong();
         AtomicBoolean writing = new AtomicBoolean(true);
         try (FileDevice device = FileDevice.openOrCreate(image, size);
              ZoneEngine engine = ZoneEngine.open(device, config)) {
@@ -62,7 +63,7 @@ class ConcurrencyTest {
                         WriteStatus s = engine.dump(DumpReason.OOPS, text.getBytes(US_ASCII), i % 2 == 0);
                         assertEquals(WriteStatus.STORED, s);
                         written.add(text);
-                        operations.incrementAndGet();
+                        writes.incrementAndGet();
                     }
                 }));
             }
@@ -73,7 +74,7 @@ class ConcurrencyTest {
                         for (int i = 0; i < linesPerWriter; i++) {
                             assertEquals(WriteStatus.STORED,
                                     engine.append(type, (type.label() + " " + id + "/" + i + "\n").getBytes(US_ASCII)));
-                            operations.incrementAndGet();
+                            writes.incrementAndGet();
                         }
                     }));
                 }
@@ -84,10 +85,10 @@ class ConcurrencyTest {
                     for (PstoreRecord r : engine.records()) {
                         try {
                             engine.read(r.name());
+                            reads.incrementAndGet();
                         } catch (NoSuchRecordException erasedMeanwhile) {
                             // listed, then erased by the eraser: fine
                         }
-                        operations.incrementAndGet();
                     }
                 }
             }));
@@ -101,7 +102,6 @@ class ConcurrencyTest {
                             String text = new String(engine.read(victim.name()), US_ASCII);
                             engine.erase(victim.name());
                             erased.put(victim.name(), text);
-                            operations.incrementAndGet();
                         }
                     }
                     Thread.onSpinWait();
@@ -120,11 +120,13 @@ class ConcurrencyTest {
 
         try (FileDevice device = FileDevice.open(image, true); ZoneEngine engine = ZoneEngine.open(device, config)) {
             Set<String> found = new HashSet<>();
+            Set<RecordType> rings = new HashSet<>();
             for (PstoreRecord r : engine.records()) {
                 String shown = new String(engine.read(r.name()), US_ASCII);
                 if (r.type() == RecordType.DMESG) {
                     found.add(shown.replaceFirst("^Oops: Total \\d+ times\n", ""));
                 } else {
+                    rings.add(r.type());
                     List<String> lines = shown.lines().toList();
                     assertEquals(2 * linesPerWriter, lines.size(), r.name());
                     assertEquals(2 * linesPerWriter, new HashSet<>(lines).size(), "every line once, whole: " + r.name());
@@ -133,15 +135,17 @@ class ConcurrencyTest {
             for (String e : erased.values()) {
                 found.add(e.replaceFirst("^Oops: Total \\d+ times\n", ""));
             }
+            assertEquals(Set.of(RecordType.PMSG, RecordType.CONSOLE), rings, "both ring records are listed");
             assertEquals(written, found, "every dump present or erased after it was read");
             List<ZoneInfo> zones = new ArrayList<>();
             engine.describeZones(zones::add);
-            assertTrue(zones.stream().allMatch(z -> Set.of("record", "empty", "erased").contains(z.state())),
+            assertTrue(zones.stream().allMatch(z -> Set.of(ZoneState.RECORD, ZoneState.EMPTY, ZoneState.ERASED).contains(z.state())),
                     "headers consistent");
             assertTrue(engine.problems().isEmpty(), engine.problems().toString());
         }
-        System.out.println("load: " + operations.get() + " operations under load by 9 threads; " + erased.size()
-                + " records erased meanwhile; records lost or invented: 0");
+        System.out.println("load: " + writes.get() + " writes (" + 3 * dumpsPerWriter + " dumps, " + 4 * linesPerWriter
+                + " ring appends) by 7 threads while 2 others read " + reads.get() + " records and erased "
+                + erased.size() + "; records lost or invented: 0");
     }
 
     interface Body {

@@ -10,7 +10,8 @@ import org.pstore.api.device.StorageDevice;
  * Wraps any device and injects faults: the power goes after the Nth writing operation (write,
  * panic write, erase), with the whole sectors before a chosen point of the operation in progress
  * landing, as on a medium that programs 512-byte sectors atomically; reads and writes fail on
- * demand; writes come back short (a prefix landed, then an error).
+ * demand; writes come back short (a prefix landed, then an error). With {@link #loseAtCut}, the cut
+ * also loses what the medium below had not made durable (a volatile cache's unforced bytes).
  */
 public final class FaultyDevice extends ForwardingStorageDevice {
 
@@ -20,6 +21,7 @@ public final class FaultyDevice extends ForwardingStorageDevice {
     private long cutAfter = Long.MAX_VALUE;
     private double landedFraction;
     private boolean powerLost;
+    private Runnable loseAtCut = () -> { };
     public volatile boolean failReads;
     public volatile boolean failWrites;
     public volatile boolean shortWrites;
@@ -35,6 +37,14 @@ public final class FaultyDevice extends ForwardingStorageDevice {
     public synchronized void cutPowerAt(long n, double landedFraction) {
         this.cutAfter = n;
         this.landedFraction = landedFraction;
+    }
+
+    /**
+     * At the cut, after the landed part of the operation in progress, runs {@code volatileCache}:
+     * what drops every byte not yet forced to the medium (see {@link VolatileCacheFiles}).
+     */
+    public synchronized void loseAtCut(Runnable volatileCache) {
+        this.loseAtCut = volatileCache;
     }
 
     /** Writing operations seen so far (those that failed included). */
@@ -72,6 +82,7 @@ public final class FaultyDevice extends ForwardingStorageDevice {
             checkPower();
             if (operations++ == cutAfter) {
                 powerLost = true;
+                loseAtCut.run();
                 throw new IOException("power cut before erasing at " + position);
             }
         }
@@ -84,6 +95,7 @@ public final class FaultyDevice extends ForwardingStorageDevice {
             if (operations++ == cutAfter) {
                 powerLost = true;
                 land(position, src, (long) (src.remaining() * landedFraction), panic);
+                loseAtCut.run();
                 throw new IOException("power cut while writing " + src.remaining() + " bytes at " + position);
             }
         }

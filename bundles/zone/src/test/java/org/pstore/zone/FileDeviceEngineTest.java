@@ -24,6 +24,7 @@ import org.pstore.api.WriteStatus;
 import org.pstore.api.device.ForwardingStorageDevice;
 import org.pstore.api.device.StorageDevice;
 import org.pstore.driver.file.FileDevice;
+import org.pstore.zone.internal.ZoneFormat;
 
 /** The engine on the file device: durable records, large partitions, bounded memory, background flush. */
 class FileDeviceEngineTest {

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.pstore.api.NoSuchRecordException;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.RecordType;
+import org.pstore.zone.internal.ZoneFormat;
 
 /** ftrace: one zone per CPU, shown as one record merged by timestamp, erased on every CPU. */
 class FtraceZoneTest {
@@ -31,6 +32,29 @@ class FtraceZoneTest {
         return b.array();
     }
 
+    /**
+     * Appends to the zone of one CPU: the engine picks the zone from the writing thread's id, so the
+     * append runs on a new thread whose id maps to {@code cpu} of {@code cpus}.
+     */
+    static void appendOnCpu(ZoneEngine engine, int cpus, int cpu, byte[] records) throws Exception {
+        List<Throwable> failure = new java.util.ArrayList<>();
+        Thread t;
+        do {
+            t = new Thread(() -> {
+                try {
+                    assertEquals(org.pstore.api.WriteStatus.STORED, engine.append(RecordType.FTRACE, records));
+                } catch (Throwable e) {
+                    failure.add(e);
+                }
+            });
+        } while (Math.floorMod(t.getId(), (long) cpus) != cpu);
+        t.start();
+        t.join();
+        if (!failure.isEmpty()) {
+            throw new AssertionError(failure.get(0));
+        }
+    }
+
     @Test
     void layoutSplitsTheAreaOverTheCpus() {
         List<Zone> zones = config.layout().ringZones();
@@ -41,8 +65,8 @@ class FtraceZoneTest {
     @Test
     void cpusAreMergedByTimestampAndShownAsLinuxShowsThem() throws Exception {
         try (ZoneEngine engine = ZoneEngine.open(device, config, clock)) {
-            engine.appendFtrace(0, records(0, 10, 30, 50));
-            engine.appendFtrace(1, records(1, 20, 30, 40));
+            appendOnCpu(engine, 2, 0, records(0, 10, 30, 50));
+            appendOnCpu(engine, 2, 1, records(1, 20, 30, 40));
         }
         try (ZoneEngine engine = ZoneEngine.open(device, config, clock)) {
             List<PstoreRecord> records = engine.records();
@@ -60,8 +84,8 @@ class FtraceZoneTest {
     @Test
     void erasingTheMergedRecordClearsEveryCpu() throws Exception {
         try (ZoneEngine engine = ZoneEngine.open(device, config, clock)) {
-            engine.appendFtrace(0, records(0, 1));
-            engine.appendFtrace(1, records(1, 2));
+            appendOnCpu(engine, 2, 0, records(0, 1));
+            appendOnCpu(engine, 2, 1, records(1, 2));
         }
         try (ZoneEngine engine = ZoneEngine.open(device, config, clock)) {
             engine.erase("ftrace-pstore_blk-0");

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import net.jqwik.api.ForAll;
@@ -22,6 +23,7 @@ import org.pstore.api.DumpReason;
 import org.pstore.api.PstoreException;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.RecordType;
+import org.pstore.zone.internal.ZoneFormat;
 
 /**
  * Damaged and hostile partitions: random header fields, and a mutation fuzzer over valid images
@@ -33,14 +35,25 @@ import org.pstore.api.RecordType;
 class HostileImageTest {
 
     static final int SCALE = Integer.getInteger("pstore.reliability.scale", 1);
+    /** Images that passed; the figure is printed only when none failed. */
     static final AtomicLong IMAGES = new AtomicLong();
+    static final AtomicBoolean FAILED = new AtomicBoolean();
     static final ZoneConfig SMALL = ZoneConfig.of(new ZoneLayout(4096, 4096, 4096, 8192, 2));
     static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-    /** Opens, lists, reads, describes, erases and writes; only documented errors may come out. */
     static void exercise(byte[] image, ZoneConfig config) {
-        IMAGES.incrementAndGet();
+        try {
+            check(image, config);
+            IMAGES.incrementAndGet();
+        } catch (RuntimeException | Error e) {
+            FAILED.set(true);
+            throw e;
+        }
+    }
+
+    /** Opens, lists, reads, describes, erases and writes; only documented errors may come out. */
+    private static void check(byte[] image, ZoneConfig config) {
         long before = THREADS.getThreadAllocatedBytes(Thread.currentThread().getId());
         MemoryDevice device = new MemoryDevice(image);
         try (ZoneEngine engine = ZoneEngine.open(device, config)) {
@@ -109,8 +122,8 @@ class HostileImageTest {
         MemoryDevice device = new MemoryDevice(32768);
         try (ZoneEngine engine = ZoneEngine.open(device, SMALL)) {
             new WorkloadModel(SMALL.layout()).run(engine, WorkloadModel.script(20, seed));
-            engine.appendFtrace(0, new byte[24 * 10]);
-            engine.appendFtrace(1, new byte[24 * 7 + 5]);
+            FtraceZoneTest.appendOnCpu(engine, 2, 0, new byte[24 * 10]);
+            FtraceZoneTest.appendOnCpu(engine, 2, 1, new byte[24 * 7 + 5]);
         }
         exercise(mutate(device.bytes, random), SMALL);
     }
@@ -164,6 +177,8 @@ class HostileImageTest {
 
     @AfterContainer
     static void figures() {
-        System.out.println("hostile images: " + IMAGES.get() + " images fuzzed; unexpected exceptions: 0");
+        if (!FAILED.get()) {
+            System.out.println("hostile images: " + IMAGES.get() + " images fuzzed; unexpected exceptions: 0");
+        }
     }
 }

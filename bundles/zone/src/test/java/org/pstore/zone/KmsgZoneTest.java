@@ -19,6 +19,8 @@ import org.pstore.api.NoSuchRecordException;
 import org.pstore.api.PstoreException;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.WriteStatus;
+import org.pstore.zone.internal.KmsgCompression;
+import org.pstore.zone.internal.ZoneFormat;
 
 /** kmsg zones: the record format, counters, round-robin, compression, truncation, erase, skips. */
 class KmsgZoneTest {
@@ -239,7 +241,7 @@ class KmsgZoneTest {
 
     @Test
     void aTornRecordIsReportedDamagedNeverShownAsGood() throws Exception {
-        // weak spot 7: a power cut after the header's sector leaves old bytes under the new header
+        // a power cut after the header's sector leaves old bytes under the new header
         try (ZoneEngine engine = open()) {
             engine.dump(DumpReason.OOPS, text("first"), false);
             clock.advance(1);

@@ -2,11 +2,18 @@ package org.pstore.zone;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -16,35 +23,76 @@ import java.util.stream.Stream;
 import org.pstore.api.DumpReason;
 
 /**
- * The partition images a real Linux kernel wrote ({@code shared/linux-images}), with what Linux
- * showed for each. The folder comes from the system property {@code pstore.linux.images}.
+ * The partition images a real Linux 6.1 kernel wrote under qemu, with what Linux showed for each
+ * (test resources under {@code linux-images/}; its README says how they were made). Read from the
+ * test classes folder, or, when another module has this module's test jar on its class path,
+ * extracted once from the jar into a temporary folder.
  */
-final class LinuxImages {
+public final class LinuxImages {
 
+    private static final String RESOURCE = "linux-images";
     private static final DateTimeFormatter LS_TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss Z");
+    private static Path folder;
 
-    record Expected(Path dir, ZoneConfig config, Map<String, String> sha256, Map<String, Instant> times) {
+    public record Expected(Path dir, ZoneConfig config, Map<String, String> sha256, Map<String, Instant> times) {
     }
 
     private LinuxImages() {
     }
 
-    static Path folder() {
-        String dir = System.getProperty("pstore.linux.images");
-        if (dir == null || !Files.isDirectory(Path.of(dir))) {
-            throw new IllegalStateException("the Linux images are not at '" + dir
-                    + "' (system property pstore.linux.images; the build expects ../shared/linux-images)");
+    /** The folder that holds the images ({@code NAME.img}) and what Linux showed ({@code NAME/}). */
+    public static synchronized Path folder() {
+        if (folder == null) {
+            URL readme = LinuxImages.class.getClassLoader().getResource(RESOURCE + "/README.md");
+            if (readme == null) {
+                throw new IllegalStateException("the Linux images are not on the class path (" + RESOURCE + "/)");
+            }
+            try {
+                URI uri = readme.toURI();
+                folder = "jar".equals(uri.getScheme()) ? extract(uri) : Path.of(uri).getParent();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (URISyntaxException e) {
+                throw new IllegalStateException(e);
+            }
         }
-        return Path.of(dir);
+        return folder;
     }
 
-    static List<Path> all() throws IOException {
+    private static Path extract(URI readme) throws IOException {
+        Path target = Files.createTempDirectory("pstore-linux-images");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(target)));
+        try (FileSystem jar = FileSystems.newFileSystem(readme, Map.of());
+             Stream<Path> entries = Files.walk(jar.getPath("/" + RESOURCE))) {
+            for (Path entry : entries.toList()) {
+                Path to = target.resolve(jar.getPath("/" + RESOURCE).relativize(entry).toString());
+                if (Files.isDirectory(entry)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(entry, to);
+                }
+            }
+        }
+        return target;
+    }
+
+    private static void delete(Path tree) {
+        try (Stream<Path> paths = Files.walk(tree)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // a temporary folder left behind is harmless
+        }
+    }
+
+    public static List<Path> all() throws IOException {
         try (Stream<Path> files = Files.list(folder())) {
             return files.filter(p -> p.toString().endsWith(".img")).sorted().toList();
         }
     }
 
-    static Expected expected(Path image) throws IOException {
+    public static Expected expected(Path image) throws IOException {
         String base = image.getFileName().toString().replaceFirst("\\.img$", "");
         Path dir = image.resolveSibling(base);
         Properties params = new Properties();

@@ -14,6 +14,7 @@ import org.pstore.api.NoSuchRecordException;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.RecordType;
 import org.pstore.api.WriteStatus;
+import org.pstore.zone.internal.ZoneFormat;
 
 /** Recovery happens on open, and a zone that is unreadable or damaged never stops the others. */
 class RecoveryTest {
@@ -77,7 +78,7 @@ class RecoveryTest {
 
     @Test
     void aKmsgDatalenShorterThanItsHeaderIsNotRead() throws Exception {
-        // weak spot 1: Linux subtracts the header size and runs over the buffer
+        // a kmsg datalen below the 40-byte kmsg header: Linux subtracts the header size and runs over its buffer
         writeFour();
         ByteBuffer b = ZoneFormat.le(device.bytes);
         b.putInt(ZONE + 4, 39);
@@ -92,7 +93,7 @@ class RecoveryTest {
 
     @Test
     void aNegativeOrOvertopKmsgDatalenIsNotRead() throws Exception {
-        // weak spot 3: signed on disk, compared as unsigned
+        // datalen is signed on disk: a negative one is a huge length, compared as unsigned
         writeFour();
         ByteBuffer b = ZoneFormat.le(device.bytes);
         b.putInt(ZONE + 4, -1);
@@ -125,7 +126,8 @@ class RecoveryTest {
             List<ZoneInfo> infos = new java.util.ArrayList<>();
             engine.describeZones(infos::add);
             assertEquals(8, infos.size());
-            assertEquals(List.of("record", "damaged", "record", "record", "record", "empty", "empty", "empty"),
+            assertEquals(List.of(ZoneState.RECORD, ZoneState.DAMAGED, ZoneState.RECORD, ZoneState.RECORD,
+                    ZoneState.RECORD, ZoneState.EMPTY, ZoneState.EMPTY, ZoneState.EMPTY),
                     infos.stream().map(ZoneInfo::state).toList());
         }
         assertTrue(device.writes.isEmpty());

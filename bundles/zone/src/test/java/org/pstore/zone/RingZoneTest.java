@@ -18,6 +18,7 @@ import org.pstore.api.PstoreException;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.RecordType;
 import org.pstore.api.WriteStatus;
+import org.pstore.zone.internal.ZoneFormat;
 
 /** pmsg and console rings: wrap-around, linearised reads, the restart on open, erase, damaged headers. */
 class RingZoneTest {
@@ -182,7 +183,7 @@ class RingZoneTest {
 
     @Test
     void startBeyondDatalenIsReportedNotRead() throws Exception {
-        // weak spot 2: Linux reads datalen - start bytes, a negative length
+        // start past datalen: Linux would read datalen - start bytes, a negative length
         ZoneFormat.putHeader(ZoneFormat.le(device.bytes), 0, ZoneFormat.signature(RecordType.PMSG), 10, 500);
         try (ZoneEngine engine = open()) {
             assertTrue(engine.records().isEmpty());
@@ -193,7 +194,7 @@ class RingZoneTest {
 
     @Test
     void negativeOrHugeLengthsAreReportedNotRead() throws Exception {
-        // weak spot 3: datalen and start are signed on disk
+        // datalen and start are signed on disk: negative or huge values are lengths beyond the zone
         for (int[] bad : new int[][] {{-1, 0}, {0x7fffffff, 0}, {CAPACITY + 1, 0}, {20, -4}, {CAPACITY, CAPACITY + 1}}) {
             ZoneFormat.putHeader(ZoneFormat.le(device.bytes), 0, ZoneFormat.signature(RecordType.PMSG), bad[0], bad[1]);
             try (ZoneEngine engine = open()) {

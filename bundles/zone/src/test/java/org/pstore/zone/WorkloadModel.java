@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.pstore.api.DumpReason;
 import org.pstore.api.PstoreException;
@@ -24,8 +26,10 @@ import org.pstore.api.WriteStatus;
  * A workload of kmsg dumps, panics, ring appends and erases, run against an engine whose device may
  * lose power, and what it allows to be found afterwards: every record whose write returned (and was
  * not overwritten or erased since) intact; for a write that did not return, the old record, the new
- * one or none (a torn record is reported damaged, not shown); nothing else. Rings must be sized so
- * that the workload does not wrap them.
+ * one or none (a torn record is reported damaged, not shown); nothing else. A kmsg record must also
+ * carry its write's reason and counter: the model counts oops and panics itself, from a blank
+ * partition (every dump and panic takes the next counter, whether its write returns or not). Rings
+ * must be sized so that the workload does not wrap them.
  */
 public final class WorkloadModel {
 
@@ -44,9 +48,17 @@ public final class WorkloadModel {
     public record Erase(int pick) implements Action {
     }
 
+    /** A kmsg write as the model expects to find it. */
+    record Kmsg(String text, DumpReason reason, long counter, boolean compress) {
+    }
+
+    private static final Pattern TOTAL = Pattern.compile("^(\\w+): Total (\\d+) times\n");
+
     private final ZoneLayout layout;
-    private final Map<Integer, String> stored = new HashMap<>();
-    private final Map<Integer, Set<String>> uncertain = new HashMap<>();
+    private final Map<Integer, Kmsg> stored = new HashMap<>();
+    private final Map<Integer, Set<Kmsg>> uncertain = new HashMap<>();
+    private long oopsCounter;
+    private long panicCounter;
     private final Map<RecordType, List<String>> attempted = new EnumMap<>(RecordType.class);
     private final Map<RecordType, Integer> confirmed = new EnumMap<>(RecordType.class);
     private long operations;
@@ -78,7 +90,7 @@ public final class WorkloadModel {
      * a zone free for a panic): it need not be found any more, but may be.
      */
     public void forget(int zone) {
-        String old = stored.remove(zone);
+        Kmsg old = stored.remove(zone);
         if (old != null) {
             uncertain.computeIfAbsent(zone, z -> new HashSet<>()).add(old); // an erase cut short may leave it
         }
@@ -122,7 +134,7 @@ public final class WorkloadModel {
                 return true;
             }
             int zone = new ArrayList<>(stored.keySet()).stream().sorted().toList().get(e.pick() % stored.size());
-            String old = stored.remove(zone);
+            Kmsg old = stored.remove(zone);
             if (!returned(() -> {
                 engine.erase("dmesg-" + engine.config().backendName() + "-" + zone);
                 return WriteStatus.STORED;
@@ -132,19 +144,20 @@ public final class WorkloadModel {
             }
             return true;
         }
-        String text = a instanceof Dump d ? d.text() : ((Panic) a).text();
-        boolean ok = returned(() -> a instanceof Dump d
-                ? engine.dump(DumpReason.OOPS, d.text().getBytes(US_ASCII), d.compress())
-                : engine.panicDump(DumpReason.PANIC, ByteBuffer.wrap(text.getBytes(US_ASCII)), false));
+        Kmsg text = a instanceof Dump d ? new Kmsg(d.text(), DumpReason.OOPS, ++oopsCounter, d.compress())
+                : new Kmsg(((Panic) a).text(), DumpReason.PANIC, ++panicCounter, false);
+        boolean ok = returned(() -> a instanceof Dump
+                ? engine.dump(DumpReason.OOPS, text.text().getBytes(US_ASCII), text.compress())
+                : engine.panicDump(DumpReason.PANIC, ByteBuffer.wrap(text.text().getBytes(US_ASCII)), false));
         // the zone it went to: the one before the cursor (a device may have skipped some)
         int zone = Math.floorMod(engine.nextKmsgZone() - 1, engine.kmsgZoneCount());
-        String old = stored.remove(zone);
-        Set<String> before = uncertain.remove(zone);
+        Kmsg old = stored.remove(zone);
+        Set<Kmsg> before = uncertain.remove(zone);
         if (ok) {
             stored.put(zone, text);
             return true;
         }
-        Set<String> maybe = uncertain.computeIfAbsent(zone, z -> new HashSet<>());
+        Set<Kmsg> maybe = uncertain.computeIfAbsent(zone, z -> new HashSet<>());
         maybe.add(text);
         if (old != null) {
             maybe.add(old);
@@ -170,6 +183,12 @@ public final class WorkloadModel {
 
     /** Checks what an engine opened after the cut shows against what the workload allows. */
     public void verify(ZoneEngine reopened) throws PstoreException {
+        Map<Integer, ZoneInfo.KmsgHeader> headers = new HashMap<>();
+        reopened.describeZones(z -> {
+            if (z.zone().type() == RecordType.DMESG && z.state() == ZoneState.RECORD) {
+                headers.put(z.zone().index(), z.kmsg());
+            }
+        });
         Set<Integer> seen = new HashSet<>();
         Set<RecordType> rings = new HashSet<>();
         for (PstoreRecord r : reopened.records()) {
@@ -181,12 +200,14 @@ public final class WorkloadModel {
             }
             int zone = (int) r.id();
             seen.add(zone);
-            Set<String> allowed = new HashSet<>(uncertain.getOrDefault(zone, Set.of()));
+            Set<Kmsg> allowed = new HashSet<>(uncertain.getOrDefault(zone, Set.of()));
             if (stored.containsKey(zone)) {
                 allowed.add(stored.get(zone));
             }
-            assertTrue(allowed.stream().anyMatch(t -> shows(shown, t)),
-                    "kmsg zone " + zone + " shows bytes that were never written there:\n" + shown);
+            ZoneInfo.KmsgHeader header = headers.get(zone);
+            assertTrue(allowed.stream().anyMatch(k -> shows(shown, header, k)),
+                    "kmsg zone " + zone + " shows a record that was never written there (text, reason or counter): "
+                            + header + "\n" + shown);
         }
         for (int zone : stored.keySet()) {
             assertTrue(seen.contains(zone), "the stored record of kmsg zone " + zone + " is lost");
@@ -198,16 +219,29 @@ public final class WorkloadModel {
 
     /**
      * What Linux shows for a dump: the text, or the first part that fits the zone (what is stored,
-     * or what Linux can inflate), after a "Total" line when stored uncompressed.
+     * or what Linux can inflate), after a "Total" line with the write's reason and counter when
+     * stored uncompressed (a write asked to compress may fall back); and its kmsg header, read from
+     * the device, carries the same reason and counter.
      */
-    private boolean shows(String shown, String text) {
-        String body = shown.replaceFirst("^(Oops|Panic): Total \\d+ times\n", "");
-        boolean uncompressed = !body.equals(shown);
-        if (body.equals(text)) {
+    private boolean shows(String shown, ZoneInfo.KmsgHeader header, Kmsg k) {
+        if (header == null || header.reason() != k.reason().code()
+                || Integer.toUnsignedLong(header.counter()) != k.counter()) {
+            return false;
+        }
+        Matcher total = TOTAL.matcher(shown);
+        boolean uncompressed = total.lookingAt();
+        if (uncompressed && !(total.group(1).equals(k.reason().label()) && total.group(2).equals(Long.toString(k.counter())))) {
+            return false;
+        }
+        if (!uncompressed && !k.compress()) {
+            return false;
+        }
+        String body = uncompressed ? shown.substring(total.end()) : shown;
+        if (body.equals(k.text())) {
             return true;
         }
         int cut = uncompressed ? layout.dumpCapacity(false) : layout.dumpCapacity(true);
-        return body.length() == cut && text.startsWith(body);
+        return body.length() == cut && k.text().startsWith(body);
     }
 
     /** The ring shows the appends up to one at least as late as the last that returned. */

@@ -1,4 +1,4 @@
-package org.pstore.zone;
+package org.pstore.zone.internal;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

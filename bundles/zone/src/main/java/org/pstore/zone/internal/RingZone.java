@@ -1,11 +1,12 @@
-package org.pstore.zone;
+package org.pstore.zone.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
 import org.pstore.api.PstoreException;
 import org.pstore.api.RecordType;
-import org.pstore.zone.ZoneFormat.ZoneHeader;
+import org.pstore.zone.Zone;
+import org.pstore.zone.internal.ZoneFormat.ZoneHeader;
 
 /**
  * A pmsg, console or ftrace zone: a ring of {@code capacity} bytes after the zone header.

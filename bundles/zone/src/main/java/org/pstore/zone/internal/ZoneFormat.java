@@ -1,4 +1,4 @@
-package org.pstore.zone;
+package org.pstore.zone.internal;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -30,7 +30,7 @@ import org.pstore.api.RecordType;
  * };
  * </pre>
  *
- * <p>Our own addition, in padding that Linux neither reads nor writes (it zeroes it): a CRC32C in
+ * <p>Our own addition, in padding that Linux never reads (it writes zeros there): a CRC32C in
  * {@code pad} and the marker {@link #CHECKSUM_MARKER} in {@code tail}. It covers datalen, the kmsg
  * header from {@code tv_sec} to {@code reason}, and the text, so a record torn by a power cut between
  * its sectors is reported as damaged. Records without the marker (Linux's) are taken as they are.

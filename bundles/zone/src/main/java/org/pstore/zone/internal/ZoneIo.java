@@ -1,34 +1,31 @@
-package org.pstore.zone;
+package org.pstore.zone.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 import org.pstore.api.device.StorageDevice;
-import org.pstore.zone.ZoneFormat.KmsgHeader;
-import org.pstore.zone.ZoneFormat.ZoneHeader;
+import org.pstore.zone.Zone;
+import org.pstore.zone.internal.ZoneFormat.KmsgHeader;
+import org.pstore.zone.internal.ZoneFormat.ZoneHeader;
 
 /**
  * Zone-relative reads and writes on a device, with the header scratch buffers they need. The
  * {@code try} writes turn a failure into {@code false} and remember it, for the callers that keep
  * the bytes dirty and retry. Not thread-safe: the engine serialises access.
  */
-final class ZoneIo {
+public final class ZoneIo {
 
     private final StorageDevice device;
     private final ByteBuffer header = ByteBuffer.allocate(ZoneFormat.KMSG_TEXT_OFFSET).order(ByteOrder.LITTLE_ENDIAN);
     private volatile String lastWriteError;
 
-    ZoneIo(StorageDevice device) {
+    public ZoneIo(StorageDevice device) {
         this.device = device;
     }
 
-    StorageDevice device() {
-        return device;
-    }
-
     /** The most recent write failure, or null. */
-    String lastWriteError() {
+    public String lastWriteError() {
         return lastWriteError;
     }
 

@@ -1,8 +1,8 @@
-package org.pstore.zone;
+package org.pstore.zone.internal;
 
 import java.time.Instant;
 
-import org.pstore.zone.ZoneFormat.KmsgHeader;
+import org.pstore.zone.internal.ZoneFormat.KmsgHeader;
 
 /**
  * What the engine keeps in memory of a kmsg zone that holds a record: its headers, not its text.

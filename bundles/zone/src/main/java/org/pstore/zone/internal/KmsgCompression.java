@@ -1,4 +1,4 @@
-package org.pstore.zone;
+package org.pstore.zone.internal;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -11,7 +11,7 @@ import java.util.zip.Inflater;
  * on the inflated size: a record that inflates to more than {@link #maxInflatedSize} is one Linux
  * cannot read, so we neither write one nor claim to read one.
  */
-final class KmsgCompression {
+public final class KmsgCompression {
 
     private KmsgCompression() {
     }
@@ -20,7 +20,7 @@ final class KmsgCompression {
      * Linux 6.1's {@code zbufsize_deflate}: the size of the buffer it inflates into, from the
      * uncompressed buffer size (a kmsg zone's capacity less the kmsg header).
      */
-    static int maxInflatedSize(int bufsize) {
+    public static int maxInflatedSize(int bufsize) {
         int ratio;
         if (bufsize >= 1000 && bufsize <= 2000) {
             ratio = 56;
@@ -57,6 +57,34 @@ final class KmsgCompression {
             deflater.deflate(out);
         }
         return out.position() - start;
+    }
+
+    /**
+     * Puts dump text into {@code out} (the space after both headers): compressed where asked, where
+     * it fits and where Linux could inflate it again (at most {@code maxInflated} bytes of input),
+     * otherwise the first part that fits. Returns the stored length, negated when compressed.
+     * {@code text}'s limit is left as it was. Allocates nothing.
+     */
+    static int putText(ByteBuffer text, boolean compress, ByteBuffer out, Deflater deflater, int maxInflated) {
+        int limit = text.limit();
+        try {
+            if (compress) {
+                text.limit(text.position() + Math.min(text.remaining(), maxInflated));
+                int start = text.position();
+                int n = compress(deflater, text, out);
+                if (n > 0) {
+                    return -n;
+                }
+                text.limit(limit).position(start);
+                out.clear();
+            }
+            int n = Math.min(text.remaining(), out.remaining());
+            text.limit(text.position() + n);
+            out.put(text);
+            return n;
+        } finally {
+            text.limit(limit);
+        }
     }
 
     /** Inflates a raw deflate stream, or returns null where Linux would fail to. */
