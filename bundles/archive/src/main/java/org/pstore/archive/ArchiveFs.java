@@ -11,7 +11,7 @@ import java.util.List;
  */
 public interface ArchiveFs {
 
-    /** Creates the folder and its missing parents; true when it had to. */
+    /** Creates the folder and its missing parents, durably (each new name's parent forced); true when it had to. */
     boolean createDirectories(Path dir) throws IOException;
 
     /** Writes a new file (one that does not exist). */

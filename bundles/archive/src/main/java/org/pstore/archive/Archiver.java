@@ -96,9 +96,7 @@ public final class Archiver {
      * and named in {@link ArchiveRun#skipped()}.
      */
     public synchronized ArchiveRun archive(List<RecordSource> sources) throws IOException {
-        if (fs.createDirectories(dir) && dir.getParent() != null) {
-            fs.forceDirectory(dir.getParent());
-        }
+        fs.createDirectories(dir);
         removeLeftovers();
         Set<String> known = knownRecords();
         Set<String> taken = new HashSet<>(fs.list(dir));

@@ -14,6 +14,9 @@ import java.util.stream.Stream;
  */
 final class KernelDirSource implements RecordSource {
 
+    /** Linux's records are a zone at most; a larger file is not one, and must not take the heap. */
+    static final long MAX_RECORD = 64L << 20;
+
     private final Path dir;
 
     KernelDirSource(Path dir) {
@@ -41,7 +44,12 @@ final class KernelDirSource implements RecordSource {
 
     @Override
     public byte[] read(Entry record) throws IOException {
-        return Files.readAllBytes(file(record));
+        Path f = file(record);
+        long size = Files.size(f);
+        if (size > MAX_RECORD) {
+            throw new IOException(size + " bytes, more than a record can hold");
+        }
+        return Files.readAllBytes(f);
     }
 
     @Override

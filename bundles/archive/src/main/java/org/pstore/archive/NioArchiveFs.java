@@ -16,10 +16,18 @@ public final class NioArchiveFs implements ArchiveFs {
 
     @Override
     public boolean createDirectories(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (Files.isDirectory(abs)) {
             return false;
         }
-        Files.createDirectories(dir);
+        Path parent = abs.getParent();
+        if (parent != null) {
+            createDirectories(parent);
+        }
+        Files.createDirectory(abs);
+        if (parent != null) {
+            forceDirectory(parent);
+        }
         return true;
     }
 

@@ -1,0 +1,200 @@
+package org.pstore.archive;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.pstore.api.archive.ArchiveRun;
+import org.pstore.api.archive.Crash;
+import org.pstore.zone.ZoneEngine;
+
+/** The archive over the real engine's records and a file system that loses what was not forced. */
+class ArchiverTest {
+
+    static final Path DIR = Path.of("/data/archive");
+
+    /** The partition's records, erases counted as steps of the same power cut as the file system's. */
+    static RecordSource source(ZoneEngine engine, PowerCutFs fs) {
+        RecordSource pstore = new PstoreSource(engine, () -> "memory");
+        return new RecordSource() {
+            @Override
+            public String device() {
+                return pstore.device();
+            }
+
+            @Override
+            public List<Entry> records() throws IOException {
+                return pstore.records();
+            }
+
+            @Override
+            public byte[] read(Entry record) throws IOException {
+                return pstore.read(record);
+            }
+
+            @Override
+            public void erase(Entry record) throws IOException {
+                fs.step();
+                pstore.erase(record);
+            }
+        };
+    }
+
+    static Archiver archiver(PowerCutFs fs, Partition p, Archiver.Limits limits, List<Crash> events) {
+        return new Archiver(DIR, fs, true, limits, p.clock, events::add);
+    }
+
+    /** Every record file of every crash folder, by record name: how often each set of bytes is there. */
+    static void assertArchivedOnce(Map<String, byte[]> expected, PowerCutFs fs) {
+        assertArchivedOnce(expected, fs, "");
+    }
+
+    static void assertArchivedOnce(Map<String, byte[]> expected, PowerCutFs fs, String when) {
+        Map<String, byte[]> tree = fs.tree(DIR);
+        for (String path : tree.keySet()) {
+            assertFalse(path.startsWith("."), "a leftover: " + path);
+        }
+        for (Map.Entry<String, byte[]> record : expected.entrySet()) {
+            long copies = tree.entrySet().stream()
+                    .filter(f -> f.getKey().endsWith("/" + record.getKey()) && Arrays.equals(f.getValue(), record.getValue()))
+                    .count();
+            assertEquals(1, copies, record.getKey() + " archived once, byte for byte " + when + ": " + tree.keySet());
+        }
+        long recordFiles = tree.keySet().stream().filter(f -> f.matches("[^/]+/(dmesg|console|pmsg)-pstore_blk-\\d+")).count();
+        assertEquals(expected.size(), recordFiles, "no record archived that was not on the partition: " + tree.keySet());
+    }
+
+    @Test
+    void aPowerCutAtEveryStepLosesAndDoublesNothing() throws Exception {
+        Partition template = new Partition(64 << 10);
+        template.run(0, "1");
+        template.run(5, "2"); // the rings of run 2, five dumps
+        Map<String, byte[]> expected = template.records();
+        assertEquals(7, expected.size(), expected.keySet().toString());
+
+        int cuts = 0;
+        long steps = 0;
+        for (int at = 1; ; at++) {
+            Partition p = template.copy();
+            PowerCutFs fs = new PowerCutFs();
+            fs.cutAfter(at);
+            boolean cut = false;
+            ZoneEngine engine = p.open();
+            Partition afterCut;
+            try {
+                archiver(fs, p, Archiver.Limits.NONE, new ArrayList<>()).archive(List.of(source(engine, fs)));
+            } catch (PowerCutFs.PowerCut expectedCut) {
+                cut = true;
+            }
+            afterCut = p.copy(); // the partition as the cut left it: every erase that returned is on it
+            engine.close();
+            if (!cut) {
+                steps = fs.operations();
+                break;
+            }
+            cuts++;
+            fs.afterCut();
+            try (ZoneEngine reopened = afterCut.open()) {
+                ArchiveRun run = archiver(fs, afterCut, Archiver.Limits.NONE, new ArrayList<>())
+                        .archive(List.of(source(reopened, fs)));
+                assertEquals(List.of(), run.skipped());
+            }
+            assertArchivedOnce(expected, fs, "after the cut at step " + at);
+            assertEquals(Map.of(), afterCut.records(), "the partition is empty after the cut at step " + at);
+        }
+        System.out.printf("archive power cuts: %d cuts at every step of a run of %d steps (7 records, 5 crashes);"
+                + " records lost: 0, archived twice: 0%n", cuts, steps);
+        assertTrue(cuts >= 40, "a cut at each write, force, rename, folder force and erase: " + cuts);
+    }
+
+    @Test
+    void aFullDiskLeavesTheRecordsAndTheNextRunArchivesThem() throws Exception {
+        Partition p = new Partition(64 << 10);
+        p.run(3, "1");
+        Map<String, byte[]> expected = p.records();
+        PowerCutFs fs = new PowerCutFs();
+        fs.full(100);
+        List<Crash> events = new ArrayList<>();
+        ArchiveRun full;
+        try (ZoneEngine e = p.open()) {
+            full = archiver(fs, p, Archiver.Limits.NONE, events).archive(List.of(source(e, fs)));
+        }
+        assertEquals(List.of(), full.archived());
+        assertEquals(3, full.skipped().size(), full.skipped().toString());
+        assertTrue(full.skipped().get(0).contains("No space left on device"), full.skipped().get(0));
+        assertEquals(expected.keySet(), p.records().keySet(), "nothing erased that was not archived");
+        assertEquals(List.of(), fs.list(DIR), "no half-written folder");
+
+        fs.full(Long.MAX_VALUE);
+        try (ZoneEngine e = p.open()) {
+            ArchiveRun retried = archiver(fs, p, Archiver.Limits.NONE, events).archive(List.of(source(e, fs)));
+            assertEquals(3, retried.archived().size());
+        }
+        assertArchivedOnce(expected, fs);
+        assertEquals(3, events.size(), "an event per crash");
+        assertEquals(Map.of(), p.records());
+    }
+
+    @Test
+    void limitsHoldOver1000CrashesAndNeverDropTheNewest() throws Exception {
+        Partition p = new Partition(1 << 20);
+        PowerCutFs fs = new PowerCutFs();
+        Archiver.Limits limits = new Archiver.Limits(Duration.ZERO, 0, 50);
+        List<Crash> events = new ArrayList<>();
+        int crashes = 0;
+        for (int run = 0; run < 100; run++) {
+            p.run(10, Integer.toString(run));
+            try (ZoneEngine e = p.open()) {
+                archiver(fs, p, limits, events).archive(List.of(source(e, fs)));
+            }
+            crashes += 10;
+            List<Crash> held = archiver(fs, p, limits, events).crashes();
+            assertTrue(held.size() <= 50, held.size() + " crashes held");
+            // the newest of all, by the events' own order, is held
+            assertEquals(events.get(events.size() - 1).id(), held.get(0).id());
+            List<String> newest50 = events.stream().map(Crash::id).skip(Math.max(0, events.size() - 50)).sorted().toList();
+            assertEquals(newest50, held.stream().map(Crash::id).sorted().toList(), "the oldest went first");
+        }
+        assertEquals(1000, events.size(), "every crash archived");
+
+        // bytes: a limit below the newest crash's own size keeps it alone
+        Archiver tiny = new Archiver(DIR, fs, true, new Archiver.Limits(Duration.ZERO, 1, 0), p.clock, c -> { });
+        p.run(1, "last");
+        try (ZoneEngine e = p.open()) {
+            tiny.archive(List.of(source(e, fs)));
+        }
+        assertEquals(1, tiny.crashes().size());
+        assertTrue(tiny.crashes().get(0).size() > 1);
+
+        // age: everything older than a day goes, the newest stays however old
+        p.clock.advance(Duration.ofDays(30));
+        Archiver aged = new Archiver(DIR, fs, true, new Archiver.Limits(Duration.ofDays(1), 0, 0), p.clock, c -> { });
+        p.run(2, "later");
+        try (ZoneEngine e = p.open()) {
+            aged.archive(List.of(source(e, fs)));
+        }
+        assertEquals(2, aged.crashes().size(), "the 2 crashes of the last run; the older ones went");
+        System.out.printf("archive limits: %d crashes archived in 100 runs, max.count 50 held after every run,"
+                + " the newest never removed%n", crashes + 3);
+    }
+
+    @Test
+    void aHostileIdFindsNothing() throws Exception {
+        PowerCutFs fs = new PowerCutFs();
+        Partition p = new Partition(64 << 10);
+        Archiver a = archiver(fs, p, Archiver.Limits.NONE, new ArrayList<>());
+        for (String id : List.of("..", "../etc", "/etc/passwd", ".tmp-x", "a/../../b", "", "x\ny")) {
+            assertTrue(a.crash(id).isEmpty(), id);
+        }
+    }
+}
