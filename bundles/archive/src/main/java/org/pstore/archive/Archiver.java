@@ -84,8 +84,11 @@ public final class Archiver {
 
     /** The records that make one crash folder. */
     private record Group(String reason, int counter, List<Read> records) {
+        /** The dump's time; the rings' only without one (where the medium keeps none, that is when they were shown). */
         Instant time() {
-            return records.stream().map(r -> r.entry().time()).max(Comparator.naturalOrder()).orElseThrow();
+            List<Read> dumps = records.stream().filter(r -> r.entry().type().equals("dmesg")).toList();
+            return (dumps.isEmpty() ? records : dumps).stream().map(r -> r.entry().time())
+                    .max(Comparator.naturalOrder()).orElseThrow();
         }
     }
 
@@ -313,21 +316,19 @@ public final class Archiver {
             }
         }
         String summary = "";
-        List<Read> dumpParts = g.records().stream().filter(r -> r.entry().type().equals("dmesg"))
+        List<Read> dumpParts = g.records().stream().filter(r -> r.entry().type().equals("dmesg") && text(r).length > 0)
                 .sorted(Comparator.comparingInt((Read r) -> DumpText.header(text(r)).map(DumpText.Header::part).orElse(1))
                         .reversed())
                 .toList();
         if (!dumpParts.isEmpty()) {
             // oldest part first: Part1 holds the newest lines
-            StringBuilder joined = new StringBuilder();
-            if (g.counter() > 0) {
-                joined.append(g.reason()).append('#').append(g.counter()).append('\n');
-            }
+            StringBuilder log = new StringBuilder();
             for (Read r : dumpParts) {
-                joined.append(DumpText.body(text(r)));
+                log.append(DumpText.body(text(r)));
             }
-            summary = DumpText.summary(joined.toString());
-            files.put(DMESG_TXT, joined.toString().getBytes(StandardCharsets.UTF_8));
+            summary = DumpText.summary(log.toString());
+            String header = g.counter() > 0 ? g.reason() + "#" + g.counter() + "\n" : "";
+            files.put(DMESG_TXT, (header + log).getBytes(StandardCharsets.UTF_8));
         }
         String id = uniqueId(g, taken);
         List<CrashMeta.FileMeta> fileMetas = new ArrayList<>();

@@ -23,7 +23,7 @@ final class DumpText {
     private static final Pattern PART = Pattern.compile("([A-Za-z]{1,16})#(\\d{1,9}) Part(\\d{1,9})");
     /** Lines a crash starts with, in Linux and in our own dumper. */
     private static final Pattern CRASH_LINE = Pattern.compile(
-            "(Kernel panic|BUG:|Oops|general protection fault|Unable to handle|kernel BUG|Internal error|WARNING:).*");
+            "(Kernel panic|BUG:|Oops:|general protection fault|Unable to handle|kernel BUG|Internal error|WARNING:).*");
     private static final Pattern LOG_PREFIX = Pattern.compile("^(?:<(\\d)>)?(?:\\[[ 0-9.]+\\] ?)?");
 
     /** What the header says: reason, counter, part; empty when the text has none. */
