@@ -10,10 +10,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.pstore.api.PstoreRecord;
 import org.pstore.api.archive.ArchiveRun;
 import org.pstore.api.archive.Crash;
 import org.pstore.zone.ZoneEngine;
@@ -115,6 +118,60 @@ class ArchiverTest {
         System.out.printf("archive power cuts: %d cuts at every step of a run of %d steps (7 records, 5 crashes);"
                 + " records lost: 0, archived twice: 0%n", cuts, steps);
         assertTrue(cuts >= 40, "a cut at each write, force, rename, folder force and erase: " + cuts);
+    }
+
+    @Test
+    void aPowerCutWhileALimitRemovesCrashesLeavesNoHalfFolder() throws Exception {
+        Partition template = new Partition(64 << 10);
+        template.run(5, "1");
+        Map<String, byte[]> all = template.records();
+        // the oracle: the engine's own times; the two newest dumps stay, the rings go with the newest
+        List<String> kept = new ArrayList<>(template.listing().stream().filter(r -> r.name().startsWith("dmesg"))
+                .sorted(Comparator.comparing(PstoreRecord::time)).map(PstoreRecord::name).skip(3).toList());
+        kept.addAll(List.of("console-pstore_blk-0", "pmsg-pstore_blk-0"));
+        Map<String, byte[]> expected = new LinkedHashMap<>(all);
+        expected.keySet().retainAll(kept);
+        Archiver.Limits two = new Archiver.Limits(Duration.ZERO, 0, 2);
+        int cuts = 0;
+        for (int at = 1; ; at++) {
+            Partition p = template.copy();
+            PowerCutFs fs = new PowerCutFs();
+            fs.cutAfter(at);
+            boolean cut = false;
+            try (ZoneEngine engine = p.open()) {
+                archiver(fs, p, two, new ArrayList<>()).archive(List.of(source(engine, fs)));
+            } catch (PowerCutFs.PowerCut expectedCut) {
+                cut = true;
+            }
+            fs.afterCut();
+            try (ZoneEngine reopened = p.open()) {
+                archiver(fs, p, two, new ArrayList<>()).archive(List.of(source(reopened, fs)));
+            }
+            assertArchivedOnce(expected, fs, "after the cut at step " + at);
+            assertEquals(Map.of(), p.records());
+            if (!cut) {
+                break;
+            }
+            cuts++;
+        }
+        System.out.printf("archive power cuts with max.count 2: %d cuts; folders left half-removed: 0%n", cuts);
+    }
+
+    @Test
+    void withoutUnlinkACrashIsArchivedOnceEvenAfterALimitRemovedIt() throws Exception {
+        Partition p = new Partition(64 << 10);
+        p.run(4, "1");
+        PowerCutFs fs = new PowerCutFs();
+        List<Crash> events = new ArrayList<>();
+        Archiver keep = new Archiver(DIR, fs, false, new Archiver.Limits(Duration.ZERO, 0, 2), p.clock, events::add);
+        for (int start = 0; start < 3; start++) {
+            try (ZoneEngine e = p.open()) {
+                keep.archive(List.of(source(e, fs)));
+            }
+        }
+        assertEquals(4, events.size(), "each crash once over three starts: " + events);
+        assertEquals(2, keep.crashes().size());
+        assertEquals(6, p.records().size(), "records stay where unlink is false");
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.pstore.api.DumpReason;
@@ -69,6 +70,13 @@ final class Partition implements StorageDevice {
             }
         }
         return out;
+    }
+
+    /** The records as the engine lists them, with their times. */
+    List<PstoreRecord> listing() throws IOException {
+        try (ZoneEngine e = open()) {
+            return e.records();
+        }
     }
 
     @Override
