@@ -25,7 +25,7 @@ class GatewayIT {
 
     Run gateway(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-jar", System.getProperty("pstore.gateway.jar")));
+                "-Dpstore.kernel.dir=" + linuxPstore(), "-jar", System.getProperty("pstore.gateway.jar")));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).directory(dir.toFile())
                 .redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile()).start();
@@ -34,6 +34,18 @@ class GatewayIT {
             throw new AssertionError("the gateway hung: " + command + "\n" + Files.readString(dir.resolve("err")));
         }
         return new Run(p.exitValue(), Files.readString(dir.resolve("out")), Files.readString(dir.resolve("err")));
+    }
+
+    /** Linux's pstore folder for the gateway's archive: an empty one of the test's, never the machine's /sys. */
+    Path linuxPstore() throws IOException {
+        return Files.createDirectories(dir.resolve("linux-pstore"));
+    }
+
+    /** A configuration folder; its archive reads the test's Linux pstore folder (the built-in one does too). */
+    Path etc() throws IOException {
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(etc.resolve("org.pstore.archive.cfg"), "kernel.dir=" + linuxPstore() + "\n");
+        return etc;
     }
 
     /** The archive's one dump (the gateway archives at every start), as Linux showed the record. */
@@ -69,6 +81,21 @@ class GatewayIT {
     }
 
     @Test
+    void linuxsOwnRecordsAreArchivedAtStartUp() throws Exception {
+        Path linux = Path.of(System.getProperty("pstore.linux.images"), "deb-kmsg4", "files", "dmesg-pstore_blk-0");
+        Files.copy(linux, linuxPstore().resolve("dmesg-pstore_blk-0"));
+        Run r = gateway("-c", "pstore:crashes");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("pstore: 1 crash(es) archived at this start"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches(
+                "\\S+\t\\S+\tOops\t\\d+\tBUG: kernel NULL pointer dereference, address: 0000000000000000")), r.out());
+        assertEquals(Files.readString(linux), archivedRecord(), "byte for byte");
+        try (Stream<Path> left = Files.list(linuxPstore())) {
+            assertEquals(0, left.count(), "removed from Linux's folder once archived");
+        }
+    }
+
+    @Test
     void aPanicStopsWithANonZeroStatusAndIsListedNextTime() throws Exception {
         Run panic = gateway("-c", "pstore:panic 'out of luck'");
         assertEquals(3, panic.status(), panic.out() + panic.err());
@@ -90,7 +117,7 @@ class GatewayIT {
 
     @Test
     void theSameJarRunsOnAnotherDeviceByConfigurationAlone() throws Exception {
-        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Path etc = etc();
         Files.writeString(etc.resolve("org.pstore.driver.file-other.cfg"), "path=other.img\nsize=2M\nname=other\n");
         Files.writeString(etc.resolve("org.pstore.registration.cfg"), "kmsg.size=4K\npmsg.size=0\nconsole.size=8K\n");
         Run r = gateway("-c", "pstore:status");
@@ -103,7 +130,7 @@ class GatewayIT {
 
     @Test
     void theGatewayRunsOnAnMmcCardByConfigurationAlone() throws Exception {
-        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Path etc = etc();
         try (var examples = Files.list(Path.of(System.getProperty("pstore.examples"), "mmc"))) {
             for (Path cfg : examples.toList()) {
                 Files.copy(cfg, etc.resolve(cfg.getFileName()));
@@ -120,7 +147,7 @@ class GatewayIT {
 
     @Test
     void theGatewayRunsOnANandChipByConfigurationAlone() throws Exception {
-        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Path etc = etc();
         try (var examples = Files.list(Path.of(System.getProperty("pstore.examples"), "nand"))) {
             for (Path cfg : examples.toList()) {
                 Files.copy(cfg, etc.resolve(cfg.getFileName()));
@@ -135,7 +162,7 @@ class GatewayIT {
 
     @Test
     void anInvalidDriverConfigurationIsAClearErrorAndTouchesNothing() throws Exception {
-        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Path etc = etc();
         Files.writeString(etc.resolve("org.pstore.driver.file-bad.cfg"), "path=no/such/folder/p.img\nsize=1M\n");
         Run r = gateway("-c", "pstore:status");
         assertEquals(0, r.status(), r.err());
@@ -146,7 +173,7 @@ class GatewayIT {
 
     @Test
     void aCleanStopIsAShutdownDumpWhereMaxReasonAllowsIt() throws Exception {
-        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Path etc = etc();
         Files.writeString(etc.resolve("org.pstore.driver.file-default.cfg"), "path=pstore.img\nsize=1M\n");
         Files.writeString(etc.resolve("org.pstore.registration.cfg"), "max.reason=4\n");
         assertEquals(0, gateway("-c", "pstore:pmsg 'before shutdown'").status());

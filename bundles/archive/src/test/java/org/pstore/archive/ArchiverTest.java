@@ -240,7 +240,7 @@ class ArchiverTest {
         }
         assertEquals(2, aged.crashes().size(), "the 2 crashes of the last run; the older ones went");
         System.out.printf("archive limits: %d crashes archived in 100 runs, at most 50 held after every run (max.count 50),"
-                + " exactly the newest; the newest kept alone over max.bytes and over max.age%n", archivedIn100Runs);
+                + " exactly the newest; the newest kept alone over max.bytes; max.age 1d keeps only the last run%n", archivedIn100Runs);
     }
 
     @Test
