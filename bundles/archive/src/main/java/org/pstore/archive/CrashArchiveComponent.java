@@ -16,6 +16,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -50,12 +52,13 @@ import org.pstore.api.archive.CrashArchive;
 public class CrashArchiveComponent implements CrashArchive, EventHandler {
 
     static final String SWAPPED = "org/pstore/backend/SWAPPED";
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,12})([smhd]?)");
 
     private final Pstore pstore;
     private final PstoreRegistry registry;
     private final Logger logger;
     private final Archiver archiver;
-    private final Optional<Path> kernelDir;
+    private final String kernelDir;
     private final ExecutorService runner;
     private final AtomicBoolean queued = new AtomicBoolean();
     /** Problems already logged: each is logged once until a run no longer has it. */
@@ -71,7 +74,7 @@ public class CrashArchiveComponent implements CrashArchive, EventHandler {
         this.pstore = pstore;
         this.registry = registry;
         this.logger = logger;
-        this.kernelDir = kernelDir(config.kernel_dir());
+        this.kernelDir = config.kernel_dir();
         this.archiver = new Archiver(Path.of(config.directory()), new NioArchiveFs(), config.unlink(),
                 new Archiver.Limits(duration(config.max_age()), ByteSize.parse(config.max_bytes()), config.max_count()),
                 Clock.systemUTC(), this::post);
@@ -121,7 +124,7 @@ public class CrashArchiveComponent implements CrashArchive, EventHandler {
         if (registry.status().active() != null) {
             sources.add(new PstoreSource(pstore, () -> registry.status().active()));
         }
-        kernelDir.ifPresent(d -> sources.add(new KernelDirSource(d)));
+        kernelDir(kernelDir).ifPresent(d -> sources.add(new KernelDirSource(d))); // it may be mounted later
         try {
             ArchiveRun run = archiver.archive(sources);
             report(run.skipped());
@@ -174,28 +177,16 @@ public class CrashArchiveComponent implements CrashArchive, EventHandler {
 
     /** A duration as {@code 0}, {@code 90s}, {@code 30m}, {@code 12h} or {@code 30d} (a bare number is seconds). */
     static Duration duration(String text) {
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        try {
-            char unit = t.isEmpty() ? 's' : t.charAt(t.length() - 1);
-            String number = Character.isDigit(unit) ? t : t.substring(0, t.length() - 1);
-            long n = Long.parseLong(number);
-            if (n < 0) {
-                throw new NumberFormatException();
-            }
-            return switch (unit) {
-                case 'd' -> Duration.ofDays(n);
-                case 'h' -> Duration.ofHours(n);
-                case 'm' -> Duration.ofMinutes(n);
-                case 's' -> Duration.ofSeconds(n);
-                default -> {
-                    if (!Character.isDigit(unit)) {
-                        throw new NumberFormatException();
-                    }
-                    yield Duration.ofSeconds(n);
-                }
-            };
-        } catch (NumberFormatException | ArithmeticException e) {
+        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a duration (a number with an s, m, h or d suffix)");
         }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "d" -> Duration.ofDays(n);
+            case "h" -> Duration.ofHours(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofSeconds(n);
+        };
     }
 }
