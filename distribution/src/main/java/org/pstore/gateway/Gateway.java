@@ -146,7 +146,7 @@ public final class Gateway {
     /** The built-in configuration, copied out of the jar for FileInstall to read. */
     private static Path builtInDefaults() throws IOException {
         Path dir = Files.createTempDirectory("pstore-gateway-etc-");
-        for (String name : List.of("org.pstore.driver.file-default.cfg", "org.pstore.registration.cfg")) {
+        for (String name : List.of("org.pstore.driver.file-default.cfg", "org.pstore.registration.cfg", "org.pstore.archive.cfg")) {
             try (InputStream in = Gateway.class.getResourceAsStream("/gateway/etc/" + name)) {
                 Files.copy(in, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
             }

@@ -3,11 +3,13 @@ package org.pstore.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +25,7 @@ class GatewayIT {
 
     Run gateway(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-jar", System.getProperty("pstore.gateway.jar")));
+                "-Dpstore.kernel.dir=" + linuxPstore(), "-jar", System.getProperty("pstore.gateway.jar")));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).directory(dir.toFile())
                 .redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile()).start();
@@ -34,6 +36,27 @@ class GatewayIT {
         return new Run(p.exitValue(), Files.readString(dir.resolve("out")), Files.readString(dir.resolve("err")));
     }
 
+    /** Linux's pstore folder for the gateway's archive: an empty one of the test's, never the machine's /sys. */
+    Path linuxPstore() throws IOException {
+        return Files.createDirectories(dir.resolve("linux-pstore"));
+    }
+
+    /** A configuration folder; its archive reads the test's Linux pstore folder (the built-in one does too). */
+    Path etc() throws IOException {
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(etc.resolve("org.pstore.archive.cfg"), "kernel.dir=" + linuxPstore() + "\n");
+        return etc;
+    }
+
+    /** The archive's one dump (the gateway archives at every start), as Linux showed the record. */
+    String archivedRecord() throws IOException {
+        try (Stream<Path> crashes = Files.list(dir.resolve("archive"))) {
+            List<Path> folders = crashes.filter(f -> Files.exists(f.resolve("dmesg-pstore_blk-0"))).toList();
+            assertEquals(1, folders.size(), folders.toString());
+            return Files.readString(folders.get(0).resolve("dmesg-pstore_blk-0"));
+        }
+    }
+
     @Test
     void anOopsIsListedAfterARestart() throws Exception {
         Run first = gateway("-c", "pstore:oops boom");
@@ -41,23 +64,46 @@ class GatewayIT {
         assertTrue(first.out().contains("pstore: 0 record(s) from before this start"), first.out());
         assertEquals(1 << 20, Files.size(dir.resolve("pstore.img")), "the default partition was created");
 
-        Run second = gateway("-c", "pstore:cat dmesg-pstore_blk-0");
+        // the next start archives the crash: listed, readable, and off the partition
+        Run second = gateway("-c", "pstore:crashes");
         assertEquals(0, second.status(), second.err());
-        assertTrue(second.out().contains("dmesg-pstore_blk-0\t"), "listed at start-up:\n" + second.out());
-        String record = second.out().substring(second.out().indexOf("Oops: Total"));
+        assertTrue(second.out().contains("pstore: 1 crash(es) archived at this start into " + dir.resolve("archive")),
+                second.out());
+        String line = second.out().lines().filter(l -> l.contains("\tOops\t")).reduce((a, b) -> b).orElseThrow();
+        assertTrue(line.endsWith("\tboom"), "the crash's first meaningful line: " + line);
+        Run show = gateway("-c", "pstore:show " + line.substring(0, line.indexOf('\t')));
+        assertEquals(0, show.status(), show.err());
+        assertTrue(show.out().contains("pstore: 0 record(s) from before this start"), "erased once archived:\n" + show.out());
+        assertTrue(show.out().contains("Oops#1\n<"), show.out());
+        assertTrue(show.out().contains("] boom\n"), show.out());
+        String record = archivedRecord();
         assertTrue(record.startsWith("Oops: Total 1 times\nOops#1 Part1\n<"), record);
-        assertTrue(record.contains("] boom\n"), record);
+    }
+
+    @Test
+    void linuxsOwnRecordsAreArchivedAtStartUp() throws Exception {
+        Path linux = Path.of(System.getProperty("pstore.linux.images"), "deb-kmsg4", "files", "dmesg-pstore_blk-0");
+        Files.copy(linux, linuxPstore().resolve("dmesg-pstore_blk-0"));
+        Run r = gateway("-c", "pstore:crashes");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("pstore: 1 crash(es) archived at this start"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches(
+                "\\S+\t\\S+\tOops\t\\d+\tBUG: kernel NULL pointer dereference, address: 0000000000000000")), r.out());
+        assertEquals(Files.readString(linux), archivedRecord(), "byte for byte");
+        try (Stream<Path> left = Files.list(linuxPstore())) {
+            assertEquals(0, left.count(), "removed from Linux's folder once archived");
+        }
     }
 
     @Test
     void aPanicStopsWithANonZeroStatusAndIsListedNextTime() throws Exception {
         Run panic = gateway("-c", "pstore:panic 'out of luck'");
         assertEquals(3, panic.status(), panic.out() + panic.err());
-        Run next = gateway("-c", "pstore:ls");
+        Run next = gateway("-c", "pstore:crashes");
         assertEquals(0, next.status(), next.err());
-        Run cat = gateway("-c", "pstore:cat dmesg-pstore_blk-0");
-        assertTrue(cat.out().contains("Panic: Total 1 times\nPanic#1 Part1\n"), cat.out());
-        assertTrue(cat.out().contains("Kernel panic - not syncing: out of luck"), cat.out());
+        assertTrue(next.out().contains("\tPanic\t"), next.out());
+        assertTrue(next.out().contains("Kernel panic - not syncing: out of luck"), next.out());
+        assertTrue(archivedRecord().startsWith("Panic: Total 1 times\nPanic#1 Part1\n"), archivedRecord());
     }
 
     @Test
@@ -71,7 +117,7 @@ class GatewayIT {
 
     @Test
     void theSameJarRunsOnAnotherDeviceByConfigurationAlone() throws Exception {
-        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Path etc = etc();
         Files.writeString(etc.resolve("org.pstore.driver.file-other.cfg"), "path=other.img\nsize=2M\nname=other\n");
         Files.writeString(etc.resolve("org.pstore.registration.cfg"), "kmsg.size=4K\npmsg.size=0\nconsole.size=8K\n");
         Run r = gateway("-c", "pstore:status");
@@ -84,7 +130,7 @@ class GatewayIT {
 
     @Test
     void theGatewayRunsOnAnMmcCardByConfigurationAlone() throws Exception {
-        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Path etc = etc();
         try (var examples = Files.list(Path.of(System.getProperty("pstore.examples"), "mmc"))) {
             for (Path cfg : examples.toList()) {
                 Files.copy(cfg, etc.resolve(cfg.getFileName()));
@@ -93,15 +139,15 @@ class GatewayIT {
         Run first = gateway("-c", "pstore:oops 'on the card'; pstore:status");
         assertEquals(0, first.status(), first.err());
         assertTrue(first.out().contains("active:      mmc0"), first.out());
-        Run second = gateway("-c", "pstore:cat dmesg-pstore_blk-0");
-        assertTrue(second.out().contains("Oops#1 Part1\n"), second.out());
-        assertTrue(second.out().contains("] on the card\n"), second.out());
+        assertEquals(0, gateway("-c", "pstore:crashes").status());
+        assertTrue(archivedRecord().contains("Oops#1 Part1\n"), archivedRecord());
+        assertTrue(archivedRecord().contains("] on the card\n"), archivedRecord());
         assertEquals((4L << 20) + 512, Files.size(dir.resolve("mmc-card.img")), "the card image with its header");
     }
 
     @Test
     void theGatewayRunsOnANandChipByConfigurationAlone() throws Exception {
-        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Path etc = etc();
         try (var examples = Files.list(Path.of(System.getProperty("pstore.examples"), "nand"))) {
             for (Path cfg : examples.toList()) {
                 Files.copy(cfg, etc.resolve(cfg.getFileName()));
@@ -110,13 +156,13 @@ class GatewayIT {
         Run first = gateway("-c", "pstore:oops 'on the flash'; pstore:status");
         assertEquals(0, first.status(), first.err());
         assertTrue(first.out().contains("active:      nand0"), first.out());
-        Run second = gateway("-c", "pstore:cat dmesg-pstore_blk-0");
-        assertTrue(second.out().contains("] on the flash\n"), second.out());
+        assertEquals(0, gateway("-c", "pstore:crashes").status());
+        assertTrue(archivedRecord().contains("] on the flash\n"), archivedRecord());
     }
 
     @Test
     void anInvalidDriverConfigurationIsAClearErrorAndTouchesNothing() throws Exception {
-        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Path etc = etc();
         Files.writeString(etc.resolve("org.pstore.driver.file-bad.cfg"), "path=no/such/folder/p.img\nsize=1M\n");
         Run r = gateway("-c", "pstore:status");
         assertEquals(0, r.status(), r.err());
@@ -127,14 +173,14 @@ class GatewayIT {
 
     @Test
     void aCleanStopIsAShutdownDumpWhereMaxReasonAllowsIt() throws Exception {
-        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Path etc = etc();
         Files.writeString(etc.resolve("org.pstore.driver.file-default.cfg"), "path=pstore.img\nsize=1M\n");
         Files.writeString(etc.resolve("org.pstore.registration.cfg"), "max.reason=4\n");
         assertEquals(0, gateway("-c", "pstore:pmsg 'before shutdown'").status());
-        Run next = gateway("-c", "pstore:cat dmesg-pstore_blk-0");
+        Run next = gateway("-c", "pstore:crashes");
         assertEquals(0, next.status(), next.err());
-        assertTrue(next.out().contains("Shutdown: Total 0 times\nShutdown#1 Part1\n"), next.out());
-        assertTrue(next.out().contains("framework stopping"), next.out());
+        assertTrue(archivedRecord().contains("Shutdown: Total 0 times\nShutdown#1 Part1\n"), archivedRecord());
+        assertTrue(archivedRecord().contains("framework stopping"), archivedRecord());
     }
 
     @Test

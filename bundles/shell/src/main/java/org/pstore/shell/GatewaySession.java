@@ -6,6 +6,7 @@ import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
@@ -20,6 +21,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.log.LogEntry;
 import org.osgi.service.log.LogLevel;
 import org.osgi.service.log.LogListener;
@@ -29,6 +31,7 @@ import org.pstore.api.PstoreConstants;
 import org.pstore.api.PstoreException;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.PstoreRegistry;
+import org.pstore.api.archive.CrashArchive;
 
 /**
  * What the gateway does once pstore is up (only where the launcher set {@code pstore.gateway}):
@@ -42,6 +45,8 @@ public class GatewaySession {
 
     private final Thread worker;
     private final LogReaderService log;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile CrashArchive archive;
     /** Warnings and errors (a driver configuration that fails, say) go to the console. */
     private final LogListener problems = entry -> {
         if (!entry.getLogLevel().implies(LogLevel.INFO)) {
@@ -69,6 +74,11 @@ public class GatewaySession {
                 return;
             }
             awaitBackend(registry);
+            awaitArchive(context);
+            CrashArchive crashes = archive;
+            if (crashes != null) {
+                ArchiveCommands.startupReport(crashes, System.out);
+            }
             report(pstore, System.out);
             if (commands != null) {
                 int status = run(processor, commands);
@@ -99,6 +109,20 @@ public class GatewaySession {
     private static void awaitBackend(PstoreRegistry registry) {
         long deadline = System.currentTimeMillis() + BACKEND_WAIT_MILLIS;
         while (registry.status().active() == null && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Waits for the archive service while its bundle is installed. */
+    private void awaitArchive(BundleContext context) {
+        long deadline = System.currentTimeMillis() + BACKEND_WAIT_MILLIS;
+        while (archive == null && System.currentTimeMillis() < deadline && Arrays.stream(context.getBundles())
+                .anyMatch(b -> "org.pstore.archive".equals(b.getSymbolicName()))) {
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {

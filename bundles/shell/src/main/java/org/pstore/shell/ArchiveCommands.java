@@ -1,0 +1,93 @@
+package org.pstore.shell;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.pstore.api.PstoreException;
+import org.pstore.api.archive.ArchiveRun;
+import org.pstore.api.archive.Crash;
+import org.pstore.api.archive.CrashArchive;
+
+/** The {@code pstore:} commands of the crash archive. */
+@Component(service = ArchiveCommands.class)
+@GogoCommand(scope = "pstore", function = {"archive", "crashes", "show"})
+public class ArchiveCommands {
+
+    private final CrashArchive archive;
+
+    @Activate
+    public ArchiveCommands(@Reference CrashArchive archive) {
+        this.archive = archive;
+    }
+
+    @Descriptor("copy every record of earlier runs into the archive now")
+    public String archive() throws IOException {
+        return describe(archive.archive(), archive);
+    }
+
+    static String describe(ArchiveRun run, CrashArchive archive) {
+        StringBuilder out = new StringBuilder("archived ").append(run.archived().size()).append(" crash(es) into ")
+                .append(archive.directory());
+        run.archived().forEach(id -> out.append("\n  ").append(id));
+        run.skipped().forEach(s -> out.append("\nleft: ").append(s));
+        return out.toString();
+    }
+
+    /**
+     * The gateway's start-up lines: the crashes archived since the process started, and where. Its
+     * own run waits for one the backend's activation started, and catches what that one missed.
+     */
+    static void startupReport(CrashArchive archive, PrintStream out) {
+        Instant since = ProcessHandle.current().info().startInstant().orElse(Instant.EPOCH);
+        try {
+            ArchiveRun run = archive.archive();
+            List<Crash> now = archive.crashes().stream().filter(c -> !c.archived().isBefore(since)).toList();
+            out.println("pstore: " + now.size() + " crash(es) archived at this start into " + archive.directory()
+                    + (now.isEmpty() ? "" : ":\n" + format(now)));
+            run.skipped().forEach(s -> out.println("pstore: not archived: " + s));
+        } catch (IOException e) {
+            out.println("pstore: " + e.getMessage());
+        }
+        out.flush();
+    }
+
+    @Descriptor("the archived crashes, newest first: id, time (UTC), reason, size in bytes, first meaningful line")
+    public String crashes() throws IOException {
+        return format(archive.crashes());
+    }
+
+    static String format(List<Crash> crashes) {
+        return crashes.stream().map(c -> c.id() + "\t"
+                + DateTimeFormatter.ISO_INSTANT.format(c.time().truncatedTo(ChronoUnit.SECONDS)) + "\t"
+                + c.reason() + "\t" + c.size() + "\t" + c.summary())
+                .collect(Collectors.joining("\n"));
+    }
+
+    @Descriptor("show a crash: its dmesg.txt, or its records")
+    public String show(@Descriptor("crash id (from pstore:crashes)") String id) throws IOException {
+        Crash c = archive.crash(id).orElseThrow(() -> new PstoreException("no crash '" + id + "'"));
+        if (c.files().contains("dmesg.txt")) {
+            return Files.readString(c.folder().resolve("dmesg.txt"), StandardCharsets.UTF_8);
+        }
+        StringBuilder out = new StringBuilder();
+        for (String f : c.files()) {
+            if (!f.equals("meta.json")) {
+                out.append("== ").append(f).append('\n')
+                        .append(new String(Files.readAllBytes(c.folder().resolve(f)), StandardCharsets.UTF_8));
+            }
+        }
+        return out.toString();
+    }
+}
