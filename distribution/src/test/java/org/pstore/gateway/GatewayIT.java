@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pstore.zone.LinuxImages;
 
 /** The gateway as a new user starts it: {@code java -jar pstore-gateway.jar} in an empty folder. */
 class GatewayIT {
@@ -82,7 +83,7 @@ class GatewayIT {
 
     @Test
     void linuxsOwnRecordsAreArchivedAtStartUp() throws Exception {
-        Path linux = Path.of(System.getProperty("pstore.linux.images"), "deb-kmsg4", "files", "dmesg-pstore_blk-0");
+        Path linux = LinuxImages.folder().resolve("deb-kmsg4/files/dmesg-pstore_blk-0");
         Files.copy(linux, linuxPstore().resolve("dmesg-pstore_blk-0"));
         Run r = gateway("-c", "pstore:crashes");
         assertEquals(0, r.status(), r.err());

@@ -32,6 +32,7 @@ import org.osgi.service.event.EventHandler;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
+import org.pstore.api.BackendStatus;
 import org.pstore.api.ByteSize;
 import org.pstore.api.Pstore;
 import org.pstore.api.PstoreRegistry;
@@ -122,7 +123,10 @@ public class CrashArchiveComponent implements CrashArchive, EventHandler {
     public ArchiveRun archive() throws IOException {
         List<RecordSource> sources = new ArrayList<>();
         if (registry.status().active() != null) {
-            sources.add(new PstoreSource(pstore, () -> registry.status().active()));
+            sources.add(new PstoreSource(pstore, () -> {
+                BackendStatus.Active active = registry.status().active();
+                return active == null ? null : active.name();
+            }));
         }
         kernelDir(kernelDir).ifPresent(d -> sources.add(new KernelDirSource(d))); // it may be mounted later
         try {

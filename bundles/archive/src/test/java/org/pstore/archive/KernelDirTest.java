@@ -27,11 +27,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pstore.api.archive.ArchiveRun;
 import org.pstore.api.archive.Crash;
+import org.pstore.zone.LinuxImages;
 
-/** Linux's own records, from folders filled as Linux showed them for the images in shared/linux-images. */
+/** Linux's own records, from folders filled as Linux showed them for the images a real Linux wrote (LinuxImages). */
 class KernelDirTest {
 
-    static final Path IMAGES = Path.of(System.getProperty("pstore.linux.images", "../../../shared/linux-images"));
+    static final Path IMAGES = LinuxImages.folder();
     static final DateTimeFormatter LS_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     @TempDir
