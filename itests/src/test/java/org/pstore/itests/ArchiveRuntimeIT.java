@@ -42,7 +42,6 @@ import org.pstore.api.DumpReason;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.PstoreRegistry;
 import org.pstore.api.archive.CrashArchive;
-import org.pstore.driver.file.FileDevice;
 import org.pstore.zone.ZoneConfig;
 import org.pstore.zone.ZoneEngine;
 import org.pstore.zone.ZoneLayout;
@@ -98,7 +97,7 @@ public class ArchiveRuntimeIT {
 
     /** A partition left by an earlier run: {@code DUMPS} oopses, each text naming its device. */
     static void earlierRun(Path image, String device) throws Exception {
-        try (FileDevice d = FileDevice.openOrCreate(image, 1 << 20); ZoneEngine e = ZoneEngine.open(d, CONFIG)) {
+        try (ImageFile d = ImageFile.create(image, 1 << 20); ZoneEngine e = ZoneEngine.open(d, CONFIG)) {
             for (int i = 0; i < DUMPS; i++) {
                 e.dump(DumpReason.OOPS, ("Oops#" + (i + 1) + " Part1\n<1>[    1.000000] BUG: " + device + " crash " + i + "\n")
                         .getBytes(US_ASCII), false);
@@ -118,7 +117,7 @@ public class ArchiveRuntimeIT {
     /** The dumps held by an image (once no backend holds it). */
     static List<String> dumps(Path image) throws Exception {
         List<String> out = new ArrayList<>();
-        try (FileDevice d = FileDevice.open(image, true); ZoneEngine e = ZoneEngine.open(d, CONFIG)) {
+        try (ImageFile d = ImageFile.readOnly(image); ZoneEngine e = ZoneEngine.open(d, CONFIG)) {
             for (PstoreRecord r : e.records()) {
                 if (r.name().startsWith("dmesg-")) {
                     out.add(new String(e.read(r.name()), US_ASCII));
