@@ -21,7 +21,6 @@ import org.pstore.api.BackendStatus;
 import org.pstore.api.KmsgDumper;
 import org.pstore.api.Pmsg;
 import org.pstore.api.Pstore;
-import org.pstore.api.PstoreConstants;
 import org.pstore.api.PstoreException;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.PstoreRegistry;
@@ -100,7 +99,6 @@ public class PstoreCommands {
     @Descriptor("dump a Panic record through the panic path, then stop the framework with a non-zero status")
     public String panic(@Descriptor("message") String message) throws PstoreException {
         String result = "panic record: " + requireDumper().panic(message).name().toLowerCase();
-        System.setProperty(PstoreConstants.EXIT_STATUS, String.valueOf(PstoreConstants.EXIT_PANIC));
         Thread halt = new Thread(() -> {
             try {
                 context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).stop();
