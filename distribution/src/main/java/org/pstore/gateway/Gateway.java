@@ -29,8 +29,9 @@ import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * The gateway: Felix with the runtime resolved from {@code pstore-gateway.bndrun}
- * ({@link GatewayRuntime}), configured from a folder of {@code .cfg} files (FileInstall). {@code java -jar pstore-gateway.jar} opens the Gogo shell;
- * {@code -c "COMMANDS"} runs them and exits 0 when they succeed, 1 when one fails, 3 after a panic.
+ * ({@link GatewayRuntime}), configured from a folder of {@code .cfg} files (FileInstall).
+ * {@code java -jar pstore-gateway.jar} opens the Gogo shell; {@code -c "COMMANDS"} runs them and
+ * exits 0 when they succeed, 1 when one fails, 3 after a panic.
  */
 public final class Gateway {
 
