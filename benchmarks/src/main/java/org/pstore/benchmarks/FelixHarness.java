@@ -4,25 +4,24 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 
-import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
+import org.pstore.gateway.GatewayRuntime;
 
 /**
- * Felix with the gateway's bundles (from the distribution jar), driven from outside the framework.
+ * Felix with the gateway's runtime (resolved from pstore-gateway.bndrun, carried in the distribution jar), driven from outside the framework.
  * The services' types live in the bundles' class spaces, so they are called by reflection on their
  * interfaces.
  */
@@ -37,25 +36,20 @@ final class FelixHarness implements Closeable {
     private final Method status;
 
     FelixHarness(Path dir, Map<String, String> registration) throws Exception {
-        Map<String, String> config = new HashMap<>();
+        Path runtimeJar = dir.resolve("runtime.jar");
+        try (InputStream in = FelixHarness.class.getResourceAsStream(GatewayRuntime.RESOURCE)) {
+            Files.copy(in, runtimeJar, StandardCopyOption.REPLACE_EXISTING);
+        }
+        GatewayRuntime runtime = GatewayRuntime.of(runtimeJar);
+        Map<String, String> config = new HashMap<>(runtime.properties());
         config.put(Constants.FRAMEWORK_STORAGE, dir.resolve("felix").toString());
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         config.put("felix.fileinstall.dir", Files.createDirectories(dir.resolve("etc")).toString());
         config.put("gosh.args", "--nointeractive");
-        config.put("org.apache.felix.eventadmin.LogLevel", "1");
         framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
         framework.init();
         context = framework.getBundleContext();
-        List<Bundle> bundles = new ArrayList<>();
-        for (String name : resource("gateway/bundles.list").lines().map(String::trim)
-                .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList()) {
-            try (InputStream in = FelixHarness.class.getResourceAsStream("/bundles/" + name)) {
-                bundles.add(context.installBundle("bench:" + name, in));
-            }
-        }
-        for (Bundle b : bundles) {
-            b.start();
-        }
+        runtime.install(context);
         framework.start();
         ServiceReference<?> cm = await("org.osgi.service.cm.ConfigurationAdmin");
         configAdmin = context.getService(cm);
@@ -107,12 +101,6 @@ final class FelixHarness implements Closeable {
     List<String> standbys() throws Exception {
         Object s = status.invoke(registry);
         return (List<String>) s.getClass().getMethod("standbys").invoke(s);
-    }
-
-    private static String resource(String name) throws IOException {
-        try (InputStream in = FelixHarness.class.getResourceAsStream("/" + name)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
     }
 
     @Override

@@ -2,37 +2,43 @@ package org.pstore.gateway;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
 import java.util.stream.Stream;
 
-import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
-import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
-import org.pstore.api.PstoreConstants;
+import org.osgi.util.tracker.ServiceTracker;
+
 
 /**
- * The gateway: Felix with every pstore bundle, configured from a folder of {@code .cfg} files
- * (FileInstall). {@code java -jar pstore-gateway.jar} opens the Gogo shell;
- * {@code -c "COMMANDS"} runs them and exits 0 when they succeed, 1 when one fails, 3 after a panic.
+ * The gateway: Felix with the runtime resolved from {@code pstore-gateway.bndrun}
+ * ({@link GatewayRuntime}), configured from a folder of {@code .cfg} files (FileInstall).
+ * {@code java -jar pstore-gateway.jar} opens the Gogo shell; {@code -c "COMMANDS"} runs them and
+ * exits 0 when they succeed, 1 when one fails, 3 after a panic.
  */
 public final class Gateway {
 
     /** How long {@code -c} may take before the gateway gives up rather than hang. */
     static final long BATCH_TIMEOUT_SECONDS = 300;
+    /** How long pstore may take to start before the gateway gives up. */
+    static final long SESSION_WAIT_SECONDS = 60;
     static final int EXIT_FAILED = 1;
     private static final String USAGE = "usage: java -jar pstore-gateway.jar [--etc DIR] [-c \"COMMANDS\"]\n"
             + "  --etc DIR   configuration folder (default ./etc when it exists, else the built-in default:\n"
@@ -78,59 +84,89 @@ public final class Gateway {
 
     static int run(Path etc, String commands) throws Exception {
         Path storage = Files.createTempDirectory("pstore-gateway-");
-        Map<String, String> config = new HashMap<>();
-        config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
-        config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        config.put("felix.fileinstall.dir", etc.toAbsolutePath().toString());
-        config.put("felix.fileinstall.noInitialDelay", "true"); // configurations before components
-        config.put("felix.fileinstall.enableConfigSave", "false"); // never rewrite the user's files
-        config.put("felix.fileinstall.poll", "1000");
-        config.put("org.apache.felix.eventadmin.LogLevel", "1"); // its stop warns of interrupted delivery
-        config.put(PstoreConstants.GATEWAY, "true");
-        if (commands != null) {
-            config.put(PstoreConstants.GATEWAY_COMMANDS, commands);
-            config.put("gosh.args", "--nointeractive");
-        }
-        Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
-        Thread stopOnSignal = new Thread(() -> stop(framework), "pstore-gateway shutdown");
-        Runtime.getRuntime().addShutdownHook(stopOnSignal);
         try {
-            framework.init();
-            start(framework.getBundleContext());
-            framework.start();
-            FrameworkEvent stopped = framework.waitForStop(commands == null ? 0 : TimeUnit.SECONDS.toMillis(BATCH_TIMEOUT_SECONDS));
-            if (stopped.getType() == FrameworkEvent.WAIT_TIMEDOUT) {
-                System.err.println("pstore-gateway: the commands did not finish within " + BATCH_TIMEOUT_SECONDS + " s");
-                stop(framework);
-                return EXIT_FAILED;
+            Path runtimeJar = storage.resolve("runtime.jar");
+            try (InputStream in = Gateway.class.getResourceAsStream(GatewayRuntime.RESOURCE)) {
+                if (in == null) {
+                    throw new IOException("the gateway jar has no " + GatewayRuntime.RESOURCE);
+                }
+                Files.copy(in, runtimeJar);
             }
-            return Integer.parseInt(System.getProperty(PstoreConstants.EXIT_STATUS, "0"));
-        } finally {
+            GatewayRuntime runtime = GatewayRuntime.of(runtimeJar);
+            Map<String, String> config = new HashMap<>(runtime.properties());
+            config.put(Constants.FRAMEWORK_STORAGE, storage.resolve("framework").toString());
+            config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+            config.put("felix.fileinstall.dir", etc.toAbsolutePath().toString());
+            if (commands != null) {
+                config.put("gosh.args", "--nointeractive");
+            }
+            Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
+            Thread stopOnSignal = new Thread(() -> stop(framework), "pstore-gateway shutdown");
+            Runtime.getRuntime().addShutdownHook(stopOnSignal);
             try {
-                Runtime.getRuntime().removeShutdownHook(stopOnSignal);
-            } catch (IllegalStateException alreadyShuttingDown) {
-                // the hook is running: it stops the framework
+                framework.init();
+                runtime.install(framework.getBundleContext());
+                Session session = new Session(framework.getBundleContext());
+                framework.start();
+                return session.run(framework, commands);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(stopOnSignal);
+                } catch (IllegalStateException alreadyShuttingDown) {
+                    // the hook is running: it stops the framework
+                }
             }
+        } finally {
             deleteTree(storage);
         }
     }
 
-    /** Installs and starts the bundles in the jar, in the order of {@code gateway/bundles.list}. */
-    private static void start(BundleContext context) throws IOException, BundleException {
-        List<Bundle> installed = new ArrayList<>();
-        for (String name : resource("gateway/bundles.list").lines()
-                .map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList()) {
-            try (InputStream in = Gateway.class.getResourceAsStream("/bundles/" + name)) {
-                if (in == null) {
-                    throw new IOException("the gateway jar has no bundles/" + name);
+    /**
+     * The gateway bundle's session service, tracked from outside the framework. It shares no class
+     * with the launcher, so it is used through the JDK types it is registered under: a
+     * {@code Function<String, Integer>} that prints the start-up report and runs the commands, and
+     * an {@code IntSupplier} of the exit status a panic leaves, read as the service goes away
+     * (the framework stopping, after a panic say).
+     */
+    private static final class Session {
+        private final ServiceTracker<Object, Object> tracker;
+        private volatile int panicStatus;
+
+        Session(BundleContext context) throws InvalidSyntaxException {
+            tracker = new ServiceTracker<>(context, context.createFilter("(pstore.gateway=session)"), null) {
+                @Override
+                public void removedService(ServiceReference<Object> reference, Object service) {
+                    panicStatus = Math.max(panicStatus, ((IntSupplier) service).getAsInt());
+                    super.removedService(reference, service);
                 }
-                installed.add(context.installBundle("gateway:" + name, in));
-            }
+            };
+            tracker.open(true);
         }
-        for (Bundle b : installed) {
-            if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
-                b.start();
+
+        @SuppressWarnings("unchecked")
+        int run(Framework framework, String commands) throws Exception {
+            Object service = tracker.waitForService(TimeUnit.SECONDS.toMillis(SESSION_WAIT_SECONDS));
+            if (service == null) {
+                System.err.println("pstore-gateway: pstore did not start within " + SESSION_WAIT_SECONDS + " s");
+                stop(framework);
+                return EXIT_FAILED;
             }
+            Function<String, Integer> session = (Function<String, Integer>) service;
+            if (commands == null) {
+                session.apply(null);
+                framework.waitForStop(0);
+                return panicStatus;
+            }
+            int status;
+            try {
+                status = CompletableFuture.supplyAsync(() -> session.apply(commands))
+                        .get(BATCH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                System.err.println("pstore-gateway: the commands did not finish within " + BATCH_TIMEOUT_SECONDS + " s");
+                status = EXIT_FAILED;
+            }
+            stop(framework);
+            return Math.max(status, panicStatus); // a panic (3) outranks a command that failed after it
         }
     }
 
@@ -157,15 +193,6 @@ public final class Gateway {
             return false;
         });
         return dir;
-    }
-
-    private static String resource(String name) throws IOException {
-        try (InputStream in = Gateway.class.getResourceAsStream("/" + name)) {
-            if (in == null) {
-                throw new IOException("the gateway jar has no " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
     }
 
     private static void deleteTree(Path dir) {

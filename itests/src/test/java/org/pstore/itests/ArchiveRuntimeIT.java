@@ -4,12 +4,7 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
-import static org.ops4j.pax.exam.CoreOptions.bundle;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
-import static org.ops4j.pax.exam.CoreOptions.options;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,12 +27,12 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerMethod;
-import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventConstants;
 import org.osgi.service.event.EventHandler;
+import org.pstore.api.BackendStatus;
 import org.pstore.api.DumpReason;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.PstoreRegistry;
@@ -63,26 +58,22 @@ public class ArchiveRuntimeIT {
     @Inject
     PstoreRegistry registry;
 
+    /**
+     * The gateway's own runtime. Its etc folder points the archive at a folder of the test's and
+     * away from /sys/fs/pstore until the test configures it.
+     */
     @Configuration
-    public Option[] config() {
-        File bundles = new File(System.getProperty("pstore.bundles.dir"));
-        return options(
-                mavenBundle("org.osgi", "org.osgi.util.function").versionAsInProject(),
-                mavenBundle("org.osgi", "org.osgi.util.promise").versionAsInProject(),
-                mavenBundle("org.osgi", "org.osgi.service.component").versionAsInProject(),
-                mavenBundle("org.osgi", "org.osgi.service.log").versionAsInProject(),
-                mavenBundle("org.apache.felix", "org.apache.felix.log").versionAsInProject(),
-                mavenBundle("org.apache.felix", "org.apache.felix.eventadmin").versionAsInProject(),
-                mavenBundle("org.apache.felix", "org.apache.felix.configadmin").versionAsInProject(),
-                mavenBundle("org.apache.felix", "org.apache.felix.scr").versionAsInProject(),
-                mavenBundle("com.google.code.gson", "gson").versionAsInProject(),
-                bundle(new File(bundles, "pstore-api.jar").toURI().toString()),
-                bundle(new File(bundles, "pstore-zone.jar").toURI().toString()),
-                bundle(new File(bundles, "pstore-driver-file.jar").toURI().toString()),
-                bundle(new File(bundles, "pstore-registration.jar").toURI().toString()),
-                // started by the test once it is configured: never on the working folder, never on /sys
-                bundle(new File(bundles, "pstore-archive.jar").toURI().toString()).start(false),
-                junitBundles());
+    public Option[] config() throws Exception {
+        Path etc = Files.createDirectories(Path.of(System.getProperty("pstore.work.dir"), "etc-archive"));
+        Files.writeString(etc.resolve("org.pstore.archive.cfg"),
+                "directory=" + etc.resolveSibling("archive-idle") + "\nkernel.dir=\n");
+        return GatewayRuntimeOptions.of(Path.of(System.getProperty("pstore.gateway.runtime")), etc);
+    }
+
+    /** The active device's name, or null while none is. */
+    String active() {
+        BackendStatus.Active active = registry.status().active();
+        return active == null ? null : active.name();
     }
 
     static void await(String what, BooleanSupplier condition) throws InterruptedException {
@@ -149,30 +140,25 @@ public class ArchiveRuntimeIT {
         Hashtable<String, Object> topic = new Hashtable<>();
         topic.put(EventConstants.EVENT_TOPIC, CrashArchive.TOPIC_ARCHIVED);
         context.registerService(EventHandler.class, (Event e) -> archived.add((String) e.getProperty(CrashArchive.EVENT_ID)), topic);
-        for (Bundle bundle : context.getBundles()) {
-            if ("org.pstore.archive".equals(bundle.getSymbolicName())) {
-                bundle.start();
-            }
-        }
 
         org.osgi.service.cm.Configuration devA = device(a, "a");
-        await("a active", () -> "a".equals(registry.status().active()));
+        await("a active", () -> "a".equals(active()));
         org.osgi.service.cm.Configuration devB = device(b, "b");
         await("the archive of a under way", () -> !archived.isEmpty());
         devA.delete(); // b takes over in the middle of a's run
-        await("b active", () -> "b".equals(registry.status().active()));
+        await("b active", () -> "b".equals(active()));
         int duringA = archived.size();
         CrashArchive archive = context.getService(context.getServiceReference(CrashArchive.class));
         archive.archive(); // waits for the run under way, then one more on b
         devA = device(a, "a"); // a waits as a standby, with what its cut run did not archive
         await("a standby", () -> registry.status().standbys().contains("a"));
         devB.delete();
-        await("a active again", () -> "a".equals(registry.status().active()));
+        await("a active again", () -> "a".equals(active()));
         archive.archive();
         devB = device(b, "b");
         await("b standby", () -> registry.status().standbys().contains("b"));
         devA.delete(); // b again: what was archived but not erased when b went is recognised, and erased
-        await("b active again", () -> "b".equals(registry.status().active()));
+        await("b active again", () -> "b".equals(active()));
         archive.archive();
         devB.delete();
         await("no backend", () -> registry.status().active() == null);

@@ -5,12 +5,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
-import static org.ops4j.pax.exam.CoreOptions.bundle;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
-import static org.ops4j.pax.exam.CoreOptions.options;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,26 +72,16 @@ public class PstoreRuntimeIT {
 
     Path work;
 
+    /**
+     * The gateway's own runtime: each test configures what it needs. The archive only copies (the
+     * tests look at the partition) into a folder of the tests', never from /sys/fs/pstore.
+     */
     @Configuration
-    public Option[] config() {
-        File bundles = new File(System.getProperty("pstore.bundles.dir"));
-        return options(
-                mavenBundle("org.osgi", "org.osgi.util.function").versionAsInProject(),
-                mavenBundle("org.osgi", "org.osgi.util.promise").versionAsInProject(),
-                mavenBundle("org.osgi", "org.osgi.service.component").versionAsInProject(),
-                mavenBundle("org.osgi", "org.osgi.service.log").versionAsInProject(),
-                mavenBundle("org.apache.felix", "org.apache.felix.log").versionAsInProject(),
-                mavenBundle("org.apache.felix", "org.apache.felix.eventadmin").versionAsInProject(),
-                mavenBundle("org.apache.felix", "org.apache.felix.configadmin").versionAsInProject(),
-                mavenBundle("org.apache.felix", "org.apache.felix.scr").versionAsInProject(),
-                bundle(new File(bundles, "pstore-api.jar").toURI().toString()),
-                bundle(new File(bundles, "pstore-zone.jar").toURI().toString()),
-                bundle(new File(bundles, "pstore-driver-file.jar").toURI().toString()),
-                bundle(new File(bundles, "pstore-driver-mmc.jar").toURI().toString()),
-                bundle(new File(bundles, "pstore-driver-nand.jar").toURI().toString()),
-                bundle(new File(bundles, "pstore-registration.jar").toURI().toString()),
-                bundle(new File(bundles, "pstore-frontends.jar").toURI().toString()),
-                junitBundles());
+    public Option[] config() throws Exception {
+        Path etc = Files.createDirectories(Path.of(System.getProperty("pstore.work.dir"), "etc"));
+        Files.writeString(etc.resolve("org.pstore.archive.cfg"),
+                "directory=" + etc.resolveSibling("archive") + "\nunlink=false\nkernel.dir=\n");
+        return GatewayRuntimeOptions.of(Path.of(System.getProperty("pstore.gateway.runtime")), etc);
     }
 
     @Before

@@ -1,10 +1,8 @@
 package org.pstore.shell;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -43,24 +41,6 @@ public class ArchiveCommands {
         run.archived().forEach(id -> out.append("\n  ").append(id));
         run.skipped().forEach(s -> out.append("\nleft: ").append(s));
         return out.toString();
-    }
-
-    /**
-     * The gateway's start-up lines: the crashes archived since the process started, and where. Its
-     * own run waits for one the backend's activation started, and catches what that one missed.
-     */
-    static void startupReport(CrashArchive archive, PrintStream out) {
-        Instant since = ProcessHandle.current().info().startInstant().orElse(Instant.EPOCH);
-        try {
-            ArchiveRun run = archive.archive();
-            List<Crash> now = archive.crashes().stream().filter(c -> !c.archived().isBefore(since)).toList();
-            out.println("pstore: " + now.size() + " crash(es) archived at this start into " + archive.directory()
-                    + (now.isEmpty() ? "" : ":\n" + format(now)));
-            run.skipped().forEach(s -> out.println("pstore: not archived: " + s));
-        } catch (IOException e) {
-            out.println("pstore: " + e.getMessage());
-        }
-        out.flush();
     }
 
     @Descriptor("the archived crashes, newest first: id, time (UTC), reason, size in bytes, first meaningful line")

@@ -22,7 +22,6 @@ import org.pstore.api.BackendStatus;
 import org.pstore.api.KmsgDumper;
 import org.pstore.api.Pmsg;
 import org.pstore.api.Pstore;
-import org.pstore.api.PstoreConstants;
 import org.pstore.api.PstoreException;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.PstoreRegistry;
@@ -139,7 +138,6 @@ public class PstoreCommands {
     @Descriptor("dump a Panic record through the panic path, then stop the framework with a non-zero status")
     public String panic(@Descriptor("message, the rest of the line") String... words) throws PstoreException {
         String result = "panic record: " + lower(requireDumper().panic(text(words)));
-        System.setProperty(PstoreConstants.EXIT_STATUS, String.valueOf(PstoreConstants.EXIT_PANIC));
         Thread halt = new Thread(() -> {
             try {
                 context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).stop();

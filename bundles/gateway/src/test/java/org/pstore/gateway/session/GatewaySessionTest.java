@@ -1,4 +1,4 @@
-package org.pstore.shell;
+package org.pstore.gateway.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
