@@ -43,7 +43,7 @@ class MmcCardTest {
             card.cutPower();
             assertThrows(IOException.class, () -> read(card, 0, 1));
         }
-        try (MmcCard card = MmcCard.open(image)) {
+        try (MmcCard card = MmcCard.open(image, false)) {
             assertArrayEquals(sectors(2, 1).array(), read(card, 0, 2));
             assertArrayEquals(sectors(2, 0).array(), read(card, 2, 2), "the unflushed sectors never landed");
         }
@@ -58,7 +58,7 @@ class MmcCardTest {
             assertThrows(IOException.class, () -> card.writeBlocks(10, sectors(8, 7)));
             assertTrue(card.powerLost());
         }
-        try (MmcCard card = MmcCard.open(image)) {
+        try (MmcCard card = MmcCard.open(image, false)) {
             assertArrayEquals(sectors(3, 7).array(), read(card, 10, 3));
             assertArrayEquals(sectors(5, 0).array(), read(card, 13, 5));
         }
@@ -74,7 +74,7 @@ class MmcCardTest {
             assertEquals(0, card.cachedSectors(), "the reliable write is newer than the cached sector");
             card.cutPower();
         }
-        try (MmcCard card = MmcCard.open(image)) {
+        try (MmcCard card = MmcCard.open(image, false)) {
             assertArrayEquals(sectors(1, 5).array(), read(card, 4, 1));
             assertArrayEquals(sectors(1, 6).array(), read(card, 5, 1));
         }
@@ -99,10 +99,10 @@ class MmcCardTest {
         assertThrows(PstoreException.class, () -> MmcCard.format(dir.resolve("a.img"), 1000, 0, 512, (byte) 0));
         assertThrows(PstoreException.class, () -> MmcCard.format(dir.resolve("b.img"), 4096, 2048, 4096, (byte) 0));
         assertThrows(PstoreException.class, () -> MmcCard.format(dir.resolve("c.img"), 4096, 0, 4096, (byte) 7));
-        PstoreException missing = assertThrows(PstoreException.class, () -> MmcCard.open(dir.resolve("none.img")));
+        PstoreException missing = assertThrows(PstoreException.class, () -> MmcCard.open(dir.resolve("none.img"), false));
         assertTrue(missing.getMessage().contains("no MMC image"), missing.getMessage());
         java.nio.file.Files.write(dir.resolve("junk.img"), new byte[4096]);
-        PstoreException junk = assertThrows(PstoreException.class, () -> MmcCard.open(dir.resolve("junk.img")));
+        PstoreException junk = assertThrows(PstoreException.class, () -> MmcCard.open(dir.resolve("junk.img"), false));
         assertTrue(junk.getMessage().contains("not an MMC image"), junk.getMessage());
         MmcCard.format(dir.resolve("d.img"), 4096, 0, 4096, (byte) 0).close();
         assertThrows(PstoreException.class, () -> MmcCard.format(dir.resolve("d.img"), 4096, 0, 4096, (byte) 0),

@@ -67,7 +67,7 @@ class MmcPowerCutTest {
                     // the card is dead: what was dirty cannot be written
                 }
             }
-            try (MmcCard again = MmcCard.open(image);
+            try (MmcCard again = MmcCard.open(image, false);
                  ZoneEngine reopened = ZoneEngine.open(new MmcDevice(again, "mmc"), CONFIG)) {
                 model.verify(reopened);
             }

@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.pstore.api.PstoreException;
 import org.pstore.api.device.SkipZoneException;
 import org.pstore.api.device.StorageDevice;
+import org.pstore.driver.file.PanicLock;
 
 /**
  * pstore on NAND, as Linux's mtdpstore, done right. Holds kmsg zones only: a zone is a whole
@@ -42,9 +44,8 @@ public final class NandPstoreDevice implements StorageDevice {
     private final BitSet removed = new BitSet();
     private final BitSet bad = new BitSet();
     private final ByteBuffer page;
-    /** The zone being written, prepared up front so that a panic write allocates nothing here. */
-    private final byte[] zoneBuffer;
-    private final ByteBuffer zoneView;
+    /** Every command holds it; a panic write waits for it a bounded time only. */
+    private final ReentrantLock lock = new ReentrantLock();
 
     /** The device on a chip that is closed again when the device cannot be made. */
     public static NandPstoreDevice open(NandChip chip, String name, int zoneSize) throws PstoreException {
@@ -73,8 +74,6 @@ public final class NandPstoreDevice implements StorageDevice {
         this.zonesPerBlock = chip.blockSize() / zoneSize;
         this.zones = zonesPerBlock * chip.blocks();
         this.page = ByteBuffer.allocate(pageSize);
-        this.zoneBuffer = new byte[zoneSize];
-        this.zoneView = ByteBuffer.wrap(zoneBuffer);
         try {
             scan();
         } catch (IOException e) {
@@ -127,14 +126,6 @@ public final class NandPstoreDevice implements StorageDevice {
         return true;
     }
 
-    private boolean allZero(byte[] data, int from) {
-        for (int i = from; i < from + pageSize; i++) {
-            if (data[i] != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     private static boolean erased(byte[] bytes) {
         for (byte v : bytes) {
@@ -160,36 +151,65 @@ public final class NandPstoreDevice implements StorageDevice {
     }
 
     @Override
-    public synchronized void read(long position, ByteBuffer dst) throws IOException {
-        int zone = zoneOf(position, dst.remaining());
-        if (bad.get(blockOf(zone))) {
-            throw new SkipZoneException("kmsg zone " + zone + " is in bad block " + blockOf(zone));
-        }
-        if (!used.get(zone)) {
+    public void read(long position, ByteBuffer dst) throws IOException {
+        lock.lock();
+        try {
+            int zone = zoneOf(position, dst.remaining());
+            if (bad.get(blockOf(zone))) {
+                throw new SkipZoneException("kmsg zone " + zone + " is in bad block " + blockOf(zone));
+            }
+            if (!used.get(zone)) {
+                while (dst.hasRemaining()) {
+                    dst.put((byte) 0xff); // erased flash: no zone header, an empty zone
+                }
+                return;
+            }
+            long pos = position;
             while (dst.hasRemaining()) {
-                dst.put((byte) 0xff); // erased flash: no zone header, an empty zone
+                int p = (int) (pos / pageSize);
+                int at = (int) (pos % pageSize);
+                page.clear();
+                NandChip.ReadResult r = chip.readPage(p / chip.pagesPerBlock(), p % chip.pagesPerBlock(), page);
+                if (r.uncorrectable() > 0) {
+                    throw new IOException("uncorrectable ECC error in page " + (p % chip.pagesPerBlock()) + " of block "
+                            + p / chip.pagesPerBlock() + " (kmsg zone " + zone + ")");
+                }
+                int n = Math.min(dst.remaining(), pageSize - at);
+                dst.put(page.array(), at, n);
+                pos += n;
             }
-            return;
-        }
-        long pos = position;
-        while (dst.hasRemaining()) {
-            int p = (int) (pos / pageSize);
-            int at = (int) (pos % pageSize);
-            page.clear();
-            NandChip.ReadResult r = chip.readPage(p / chip.pagesPerBlock(), p % chip.pagesPerBlock(), page);
-            if (r.uncorrectable() > 0) {
-                throw new IOException("uncorrectable ECC error in page " + (p % chip.pagesPerBlock()) + " of block "
-                        + p / chip.pagesPerBlock() + " (kmsg zone " + zone + ")");
-            }
-            int n = Math.min(dst.remaining(), pageSize - at);
-            dst.put(page.array(), at, n);
-            pos += n;
+        } finally {
+            lock.unlock();
         }
     }
 
     /** Takes whole zones only, as mtdpstore: the engine writes a kmsg zone in one piece. */
     @Override
-    public synchronized void write(long position, ByteBuffer src) throws IOException {
+    public void write(long position, ByteBuffer src) throws IOException {
+        lock.lock();
+        try {
+            int zone = freeZone(position, src);
+            int block = blockOf(zone);
+            used.set(zone);
+            try {
+                programZone(zone, src, false);
+            } catch (IOException e) {
+                if (chip.powerLost()) {
+                    throw e;
+                }
+                // the block wears out: mark it bad, never program it again, let the record go elsewhere
+                markBad(block);
+                keepAZoneFree(block);
+                throw new SkipZoneException("program failed in block " + block + ", now marked bad: " + e.getMessage());
+            }
+            keepAZoneFree(block);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The zone a write of {@code src} at {@code position} takes, if it is free to take it. */
+    private int freeZone(long position, ByteBuffer src) throws IOException {
         if (position % zoneSize != 0 || src.remaining() != zoneSize) {
             throw new PstoreException("NAND takes whole kmsg zones of " + zoneSize + " bytes, not " + src.remaining()
                     + " bytes at " + position + " (pmsg, console and ftrace zones need a block device)");
@@ -202,20 +222,7 @@ public final class NandPstoreDevice implements StorageDevice {
         if (used.get(zone) || removed.get(zone)) {
             throw new SkipZoneException("kmsg zone " + zone + " is already programmed");
         }
-        used.set(zone);
-        src.get(zoneBuffer);
-        try {
-            programZone(zone, zoneBuffer);
-        } catch (IOException e) {
-            if (chip.powerLost()) {
-                throw e;
-            }
-            // the block wears out: mark it bad, never program it again, let the record go elsewhere
-            markBad(block);
-            keepAZoneFree(block);
-            throw new SkipZoneException("program failed in block " + block + ", now marked bad: " + e.getMessage());
-        }
-        keepAZoneFree(block);
+        return zone;
     }
 
     /**
@@ -223,16 +230,26 @@ public final class NandPstoreDevice implements StorageDevice {
      * stay erased (pstore writes zeros after a record, where nobody reads), which leaves the last
      * page free for a tombstone.
      */
-    private void programZone(int zone, byte[] data) throws IOException {
+    private void programZone(int zone, ByteBuffer data, boolean panic) throws IOException {
+        int start = data.position();
         int pages = pagesPerZone;
-        while (pages > 1 && allZero(data, (pages - 1) * pageSize)) {
+        while (pages > 1 && allZero(data, start + (pages - 1) * pageSize)) {
             pages--;
         }
         int block = blockOf(zone);
-        for (int p = 0; p < pages; p++) {
-            ByteBuffer view = data == zoneBuffer ? zoneView : ByteBuffer.wrap(data);
-            view.limit((p + 1) * pageSize).position(p * pageSize);
-            chip.programPage(block, (zone % zonesPerBlock) * pagesPerZone + p, view);
+        int limit = data.limit();
+        try {
+            for (int p = 0; p < pages; p++) {
+                data.limit(start + (p + 1) * pageSize).position(start + p * pageSize);
+                int page = (zone % zonesPerBlock) * pagesPerZone + p;
+                if (panic) {
+                    chip.panicProgramPage(block, page, data);
+                } else {
+                    chip.programPage(block, page, data);
+                }
+            }
+        } finally {
+            data.limit(limit).position(limit);
         }
     }
 
@@ -241,9 +258,40 @@ public final class NandPstoreDevice implements StorageDevice {
         return true;
     }
 
+    /**
+     * Like mtdpstore_panic_write: programs a free zone (one {@link #keepAZoneFree} kept for it)
+     * straight from {@code src}, never erases or reclaims, and a zone that is not free is skipped.
+     * Waits at most {@link PanicLock#WAIT_MS} for a write in progress, then programs anyway;
+     * allocates nothing.
+     */
     @Override
     public void panicWrite(long position, ByteBuffer src) throws IOException {
-        write(position, src);
+        boolean locked = PanicLock.lockBriefly(lock);
+        try {
+            int zone = freeZone(position, src);
+            used.set(zone);
+            try {
+                programZone(zone, src, true);
+            } catch (IOException e) {
+                if (chip.powerLost()) {
+                    throw e;
+                }
+                throw new SkipZoneException("panic program failed in kmsg zone " + zone + ": " + e.getMessage());
+            }
+        } finally {
+            if (locked) {
+                lock.unlock();
+            }
+        }
+    }
+
+    private boolean allZero(ByteBuffer data, int from) {
+        for (int i = from; i < from + pageSize; i++) {
+            if (data.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** pstore's erase: the zone is removed; its block is erased once none of its zones is in use. */
@@ -253,23 +301,28 @@ public final class NandPstoreDevice implements StorageDevice {
     }
 
     @Override
-    public synchronized void erase(long position, long length) throws IOException {
-        int zone = zoneOf(position, 0);
-        int block = blockOf(zone);
-        if (!used.get(zone)) {
-            return;
-        }
-        used.clear(zone);
-        removed.set(zone);
-        if (used.get(block * zonesPerBlock, (block + 1) * zonesPerBlock).isEmpty()) {
-            eraseBlock(block);
-            return;
-        }
-        // the block must wait; a tombstone in the zone's last page keeps the removal over a restart
-        int last = (zone % zonesPerBlock) * pagesPerZone + pagesPerZone - 1;
-        if (pagesPerZone > 1 && !chip.isProgrammed(block, last)) {
-            ByteBuffer tombstone = ByteBuffer.allocate(pageSize);
-            chip.programPage(block, last, tombstone);
+    public void erase(long position, long length) throws IOException {
+        lock.lock();
+        try {
+            int zone = zoneOf(position, 0);
+            int block = blockOf(zone);
+            if (!used.get(zone)) {
+                return;
+            }
+            used.clear(zone);
+            removed.set(zone);
+            if (used.get(block * zonesPerBlock, (block + 1) * zonesPerBlock).isEmpty()) {
+                eraseBlock(block);
+                return;
+            }
+            // the block must wait; a tombstone in the zone's last page keeps the removal over a restart
+            int last = (zone % zonesPerBlock) * pagesPerZone + pagesPerZone - 1;
+            if (pagesPerZone > 1 && !chip.isProgrammed(block, last)) {
+                ByteBuffer tombstone = ByteBuffer.allocate(pageSize);
+                chip.programPage(block, last, tombstone);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -320,7 +373,7 @@ public final class NandPstoreDevice implements StorageDevice {
             if (keep[z] != null) {
                 int zone = block * zonesPerBlock + z;
                 used.set(zone);
-                programZone(zone, keep[z]); // at its own offset, unlike mtdpstore
+                programZone(zone, ByteBuffer.wrap(keep[z]), false); // at its own offset, unlike mtdpstore
             }
         }
         return true;

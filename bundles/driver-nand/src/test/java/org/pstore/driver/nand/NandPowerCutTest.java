@@ -40,7 +40,7 @@ class NandPowerCutTest {
             long steps;
             Path dry = dir.resolve("dry.img");
             Files.copy(pristine, dry);
-            try (NandPstoreDevice device = NandPstoreDevice.open(NandChip.open(dry), "nand", ZONE);
+            try (NandPstoreDevice device = NandPstoreDevice.open(NandChip.open(dry, false), "nand", ZONE);
                  ZoneEngine engine = ZoneEngine.open(device, CONFIG)) {
                 new WorkloadModel(CONFIG.layout()).run(engine, script);
                 steps = device.chip().log().size();
@@ -50,7 +50,7 @@ class NandPowerCutTest {
                 Path image = dir.resolve("cut.img");
                 Files.copy(pristine, image);
                 WorkloadModel model = new WorkloadModel(CONFIG.layout());
-                try (NandPstoreDevice device = NandPstoreDevice.open(NandChip.open(image), "nand", ZONE)) {
+                try (NandPstoreDevice device = NandPstoreDevice.open(NandChip.open(image, false), "nand", ZONE)) {
                     device.chip().cutPowerAfterSteps(at);
                     ZoneEngine engine = ZoneEngine.open(device, CONFIG);
                     int[] seen = {0};
@@ -72,7 +72,7 @@ class NandPowerCutTest {
                         // no power
                     }
                 }
-                try (NandPstoreDevice device = NandPstoreDevice.open(NandChip.open(image), "nand", ZONE);
+                try (NandPstoreDevice device = NandPstoreDevice.open(NandChip.open(image, false), "nand", ZONE);
                      ZoneEngine reopened = ZoneEngine.open(device, CONFIG)) {
                     try {
                         model.verify(reopened);
