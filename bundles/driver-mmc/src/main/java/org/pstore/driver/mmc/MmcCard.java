@@ -356,7 +356,7 @@ public final class MmcCard implements Closeable {
             int limit = dst.limit();
             for (int i = 0; i < count; i++) {
                 dst.limit(dst.position() + SECTOR);
-                byte[] cached = locked ? cache.get(lba + i) : null;
+                byte[] cached = locked && !cache.isEmpty() ? cache.get(lba + i) : null; // no boxing when empty
                 if (cached != null) {
                     dst.put(cached);
                 } else {

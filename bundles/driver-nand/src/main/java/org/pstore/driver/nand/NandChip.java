@@ -199,8 +199,10 @@ public final class NandChip implements Closeable {
             }
             byte[] bits = new byte[m.remaining()];
             m.get(bits);
-            return new NandChip(path, partition, c, readOnly, pageSize, oobSize, ppb, blocks, counts,
-                    BitSet.valueOf(bits));
+            // sized for every page up front, so that marking one programmed never grows it
+            BitSet programmed = new BitSet((int) pages);
+            programmed.or(BitSet.valueOf(bits));
+            return new NandChip(path, partition, c, readOnly, pageSize, oobSize, ppb, blocks, counts, programmed);
         } catch (IOException | RuntimeException e) {
             try {
                 partition.close();

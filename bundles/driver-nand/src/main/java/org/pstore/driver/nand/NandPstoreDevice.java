@@ -40,9 +40,10 @@ public final class NandPstoreDevice implements StorageDevice {
     private final int pagesPerZone;
     private final int zonesPerBlock;
     private final int zones;
-    private final BitSet used = new BitSet();
-    private final BitSet removed = new BitSet();
-    private final BitSet bad = new BitSet();
+    /** Sized for every zone up front, so that the panic path's marks never grow them. */
+    private final BitSet used;
+    private final BitSet removed;
+    private final BitSet bad;
     private final ByteBuffer page;
     /** Every command holds it; a panic write waits for it a bounded time only. */
     private final ReentrantLock lock = new ReentrantLock();
@@ -73,6 +74,9 @@ public final class NandPstoreDevice implements StorageDevice {
         this.pagesPerZone = zoneSize / pageSize;
         this.zonesPerBlock = chip.blockSize() / zoneSize;
         this.zones = zonesPerBlock * chip.blocks();
+        this.used = new BitSet(zones);
+        this.removed = new BitSet(zones);
+        this.bad = new BitSet(chip.blocks());
         this.page = ByteBuffer.allocate(pageSize);
         try {
             scan();
