@@ -47,6 +47,8 @@ public final class NandPstoreDevice implements StorageDevice {
     private final ByteBuffer page;
     /** Every command holds it; a panic write waits for it a bounded time only. */
     private final ReentrantLock lock = new ReentrantLock();
+    /** The block of the zone a panic wrote, whose next block the next normal write frees; or -1. */
+    private int panicBlock = -1;
 
     /** The device on a chip that is closed again when the device cannot be made. */
     public static NandPstoreDevice open(NandChip chip, String name, int zoneSize) throws PstoreException {
@@ -173,8 +175,10 @@ public final class NandPstoreDevice implements StorageDevice {
                 int p = (int) (pos / pageSize);
                 int at = (int) (pos % pageSize);
                 page.clear();
-                NandChip.ReadResult r = chip.readPage(p / chip.pagesPerBlock(), p % chip.pagesPerBlock(), page);
-                if (r.uncorrectable() > 0) {
+                if (!chip.isProgrammed(p / chip.pagesPerBlock(), p % chip.pagesPerBlock())) {
+                    // the zeros after a record, which its write left unprogrammed (a reclaim writes them back)
+                    Arrays.fill(page.array(), (byte) 0);
+                } else if (chip.readPage(p / chip.pagesPerBlock(), p % chip.pagesPerBlock(), page).uncorrectable() > 0) {
                     throw new IOException("uncorrectable ECC error in page " + (p % chip.pagesPerBlock()) + " of block "
                             + p / chip.pagesPerBlock() + " (kmsg zone " + zone + ")");
                 }
@@ -192,6 +196,7 @@ public final class NandPstoreDevice implements StorageDevice {
     public void write(long position, ByteBuffer src) throws IOException {
         lock.lock();
         try {
+            freeAZoneAfterAPanic();
             int zone = freeZone(position, src);
             int block = blockOf(zone);
             used.set(zone);
@@ -264,7 +269,8 @@ public final class NandPstoreDevice implements StorageDevice {
 
     /**
      * Like mtdpstore_panic_write: programs a free zone (one {@link #keepAZoneFree} kept for it)
-     * straight from {@code src}, never erases or reclaims, and a zone that is not free is skipped.
+     * straight from {@code src}, never erases or reclaims, and a zone that is not free is skipped;
+     * the next normal write frees a zone again.
      * Waits at most {@link PanicLock#WAIT_MS} for a write in progress, then programs anyway;
      * allocates nothing.
      */
@@ -276,6 +282,7 @@ public final class NandPstoreDevice implements StorageDevice {
             used.set(zone);
             try {
                 programZone(zone, src, true);
+                panicBlock = blockOf(zone);
             } catch (IOException e) {
                 if (chip.powerLost()) {
                     throw e;
@@ -309,6 +316,7 @@ public final class NandPstoreDevice implements StorageDevice {
         lock.lock();
         try {
             int zone = zoneOf(position, 0);
+            freeAZoneAfterAPanic();
             int block = blockOf(zone);
             if (!used.get(zone)) {
                 return;
@@ -327,6 +335,15 @@ public final class NandPstoreDevice implements StorageDevice {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** The security step a panic left for the next normal write or erase. */
+    private void freeAZoneAfterAPanic() throws IOException {
+        if (panicBlock >= 0) {
+            int after = panicBlock;
+            panicBlock = -1;
+            keepAZoneFree(after);
         }
     }
 
