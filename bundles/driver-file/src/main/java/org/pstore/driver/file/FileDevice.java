@@ -216,14 +216,10 @@ public final class FileDevice implements StorageDevice {
         channel.force(false);
     }
 
-    /** Closes the file and releases the partition, which may then be opened again. */
+    /** Releases the partition (the file closes with its last user), which may then be opened again. */
     @Override
     public void close() throws IOException {
-        try {
-            channel.close();
-        } finally {
-            lock.close();
-        }
+        lock.close();
     }
 
     @Override

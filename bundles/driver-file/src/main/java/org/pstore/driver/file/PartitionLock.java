@@ -12,8 +12,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Locale;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.pstore.api.PstoreException;
@@ -25,21 +26,34 @@ import org.pstore.api.PstoreException;
  * partition where the OS tells.
  *
  * <p>The lock is a POSIX record lock, which the OS keeps per process and drops when the process
- * closes any channel on the file; a second open within this JVM is therefore refused before it
- * opens a channel, so that it cannot release the first holder's lock by closing its own.
+ * closes any channel on the file. Within this JVM a second open therefore never opens a channel of
+ * its own, whose close would release the first holder's lock: a second writer is refused, and a
+ * reader shares the holder's channel, which closes when its last user closes it.
  */
 public final class PartitionLock implements Closeable {
 
-    /** The files (device and inode) this JVM holds open through a partition lock. */
-    private static final Set<Object> HELD = ConcurrentHashMap.newKeySet();
+    /** A locked file's channel in this JVM and how many opens use it. */
+    private static final class Holder {
+        final FileChannel channel;
+        final boolean shared;
+        int users = 1;
+
+        Holder(FileChannel channel, boolean shared) {
+            this.channel = channel;
+            this.shared = shared;
+        }
+    }
+
+    /** The files (device and inode) this JVM holds open through a partition lock; guarded by itself. */
+    private static final Map<Object, Holder> HELD = new HashMap<>();
 
     private final Object key;
-    private final FileChannel channel;
+    private final Holder holder;
     private final AtomicBoolean open = new AtomicBoolean(true);
 
-    private PartitionLock(Object key, FileChannel channel) {
+    private PartitionLock(Object key, Holder holder) {
         this.key = key;
-        this.channel = channel;
+        this.holder = holder;
     }
 
     /**
@@ -50,25 +64,34 @@ public final class PartitionLock implements Closeable {
     public static PartitionLock open(Path path, Set<? extends OpenOption> options, boolean shared)
             throws PstoreException {
         Object key = fileKey(path);
-        if (!HELD.add(key)) {
-            throw new PstoreException(path + " is in use by this process (pid " + ProcessHandle.current().pid()
-                    + "): another device has the partition open");
-        }
-        FileChannel channel = null;
-        try {
-            channel = FileChannel.open(path, options);
-            if (channel.tryLock(0, Long.MAX_VALUE, shared) == null) {
-                throw new PstoreException(path + " is in use" + holder(path) + ": one writer per partition");
+        synchronized (HELD) {
+            Holder held = HELD.get(key);
+            if (held != null) {
+                if (!shared) {
+                    throw new PstoreException(path + " is in use by this process (pid " + ProcessHandle.current().pid()
+                            + "): another device has the partition open");
+                }
+                held.users++;
+                return new PartitionLock(key, held);
             }
-            return new PartitionLock(key, channel);
-        } catch (AccessDeniedException e) {
-            throw release(key, channel, new PstoreException("permission denied: " + path, e));
-        } catch (NoSuchFileException e) {
-            throw release(key, channel, new PstoreException("no such file or device: " + path, e));
-        } catch (PstoreException e) {
-            throw release(key, channel, e);
-        } catch (IOException e) {
-            throw release(key, channel, new PstoreException("cannot open " + path + ": " + e.getMessage(), e));
+            FileChannel channel = null;
+            try {
+                channel = FileChannel.open(path, options);
+                if (channel.tryLock(0, Long.MAX_VALUE, shared) == null) {
+                    throw new PstoreException(path + " is in use" + holder(path) + ": one writer per partition");
+                }
+                Holder holder = new Holder(channel, shared);
+                HELD.put(key, holder);
+                return new PartitionLock(key, holder);
+            } catch (AccessDeniedException e) {
+                throw closing(channel, new PstoreException("permission denied: " + path, e));
+            } catch (NoSuchFileException e) {
+                throw closing(channel, new PstoreException("no such file or device: " + path, e));
+            } catch (PstoreException e) {
+                throw closing(channel, e);
+            } catch (IOException e) {
+                throw closing(channel, new PstoreException("cannot open " + path + ": " + e.getMessage(), e));
+            }
         }
     }
 
@@ -83,7 +106,7 @@ public final class PartitionLock implements Closeable {
         }
     }
 
-    private static PstoreException release(Object key, FileChannel channel, PstoreException failure) {
+    private static PstoreException closing(FileChannel channel, PstoreException failure) {
         if (channel != null) {
             try {
                 channel.close();
@@ -91,7 +114,6 @@ public final class PartitionLock implements Closeable {
                 // failing already, with a better message
             }
         }
-        HELD.remove(key);
         return failure;
     }
 
@@ -133,21 +155,25 @@ public final class PartitionLock implements Closeable {
         }
     }
 
-    /** The locked channel: valid until {@link #close()}. */
+    /** The locked channel, valid until {@link #close()}; its users do not close it themselves. */
     public FileChannel channel() {
-        return channel;
+        return holder.channel;
     }
 
-    /** Closes the channel, which releases the lock, so that the partition can be opened again. */
+    /**
+     * Gives up this open; the last one closes the channel, which releases the lock, so that the
+     * partition can be opened again.
+     */
     @Override
     public void close() throws IOException {
         if (!open.getAndSet(false)) {
             return;
         }
-        try {
-            channel.close();
-        } finally {
-            HELD.remove(key);
+        synchronized (HELD) {
+            if (--holder.users == 0) {
+                HELD.remove(key);
+                holder.channel.close();
+            }
         }
     }
 }

@@ -497,10 +497,9 @@ public final class MmcCard implements Closeable {
     public void close() throws IOException {
         lock.lock();
         try {
-            file.close();
+            partition.close(); // the image closes with its last user
         } finally {
             lock.unlock();
-            partition.close();
         }
     }
 

@@ -579,11 +579,12 @@ public final class NandChip implements Closeable {
     public void close() throws IOException {
         lock.lock();
         try {
-            file.force(true);
-            file.close();
+            if (!readOnly) {
+                file.force(true);
+            }
         } finally {
             lock.unlock();
-            partition.close();
+            partition.close(); // the image closes with its last user
         }
     }
 }

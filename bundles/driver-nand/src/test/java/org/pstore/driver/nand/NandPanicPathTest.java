@@ -137,14 +137,15 @@ class NandPanicPathTest {
         Path image = dir.resolve("nand.img");
         try (NandChip chip = NandChip.format(image, 2048, 64, 8, 4, Set.of())) {
             List<String> refused = new ArrayList<>();
-            for (boolean readOnly : new boolean[] {false, true}) {
+            for (int i = 0; i < 2; i++) {
                 try {
-                    NandChip.open(image, readOnly).close();
+                    NandChip.open(image, false).close();
                 } catch (PstoreException e) {
                     refused.add(e.getMessage());
                 }
+                NandChip.open(image, true).close(); // a reader in this JVM shares the chip's channel
             }
-            assertEquals(2, refused.size(), "a writer and a reader are both refused while a writer has the chip");
+            assertEquals(2, refused.size(), "a second writer is refused, before and after a reader came and went");
             assertTrue(refused.get(0).contains("is in use by this process"), refused.get(0));
             chip.programPage(0, 0, ByteBuffer.allocate(2048));
         }
