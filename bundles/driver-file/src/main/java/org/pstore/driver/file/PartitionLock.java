@@ -10,9 +10,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,12 +35,10 @@ public final class PartitionLock implements Closeable {
     /** A locked file's channel in this JVM and how many opens use it. */
     private static final class Holder {
         final FileChannel channel;
-        final boolean shared;
         int users = 1;
 
-        Holder(FileChannel channel, boolean shared) {
+        Holder(FileChannel channel) {
             this.channel = channel;
-            this.shared = shared;
         }
     }
 
@@ -58,8 +56,9 @@ public final class PartitionLock implements Closeable {
 
     /**
      * Opens {@code path} with {@code options} and locks it: shared for a reader, exclusive for a
-     * writer (whose options must include WRITE). Refuses a partition another process or another
-     * part of this one has open for writing (or, for a writer, open at all).
+     * writer (whose options must include WRITE). Refuses a writer while anyone has the partition
+     * open, and a reader while another process has it open for writing; a reader in this JVM
+     * shares the channel already open here.
      */
     public static PartitionLock open(Path path, Set<? extends OpenOption> options, boolean shared)
             throws PstoreException {
@@ -80,7 +79,7 @@ public final class PartitionLock implements Closeable {
                 if (channel.tryLock(0, Long.MAX_VALUE, shared) == null) {
                     throw new PstoreException(path + " is in use" + holder(path) + ": one writer per partition");
                 }
-                Holder holder = new Holder(channel, shared);
+                Holder holder = new Holder(channel);
                 HELD.put(key, holder);
                 return new PartitionLock(key, holder);
             } catch (AccessDeniedException e) {
