@@ -9,6 +9,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -105,19 +106,15 @@ public final class PstoreTool {
             return;
         }
         boolean writes = inv.command.equals("write") || inv.command.equals("rm");
-        try (StorageDevice device = openDevice(inv, writes)) {
-            ZoneEngine engine = ZoneEngine.open(device, inv.config);
-            try {
-                switch (inv.command) {
-                    case "ls" -> list(engine);
-                    case "cat" -> out.write(engine.read(inv.argument));
-                    case "rm" -> engine.erase(inv.argument);
-                    case "write" -> write(engine, inv);
-                    case "info" -> info(engine);
-                    default -> throw new IllegalStateException("unparsed command " + inv.command);
-                }
-            } finally {
-                engine.close();
+        // a failure of the command is the one reported; a failing close is added to it, never hides it
+        try (StorageDevice device = openDevice(inv, writes); ZoneEngine engine = ZoneEngine.open(device, inv.config)) {
+            switch (inv.command) {
+                case "ls" -> list(engine);
+                case "cat" -> out.write(engine.read(inv.argument));
+                case "rm" -> engine.erase(inv.argument);
+                case "write" -> write(engine, inv);
+                case "info" -> info(engine);
+                default -> throw new IllegalStateException("unparsed command " + inv.command);
             }
         }
     }
@@ -132,12 +129,12 @@ public final class PstoreTool {
                 throw new PstoreException("NAND holds kmsg zones only, as mtdpstore: no --pmsg-size, --console-size"
                         + " or --ftrace-size");
             }
-            return NandPstoreDevice.open(NandChip.open(Path.of(inv.device.substring(NAND.length()))), inv.device,
-                    (int) l.kmsgSize());
+            return NandPstoreDevice.open(NandChip.open(Path.of(inv.device.substring(NAND.length())), !writes),
+                    inv.device, (int) l.kmsgSize());
         }
         if (inv.device.startsWith(MMC)) {
             Path path = Path.of(inv.device.substring(MMC.length()));
-            return new MmcDevice(MmcCard.open(path), inv.device);
+            return new MmcDevice(MmcCard.open(path, !writes), inv.device);
         }
         Path path = Path.of(inv.device);
         if (inv.size > 0 && writes && inv.command.equals("write") && !Files.exists(path)) {
@@ -184,7 +181,7 @@ public final class PstoreTool {
         byte[] bytes = in.readAllBytes();
         WriteStatus status;
         if (inv.recordType == RecordType.DMESG) {
-            status = engine.dump(inv.reason, bytes, inv.compress);
+            status = engine.dump(inv.reason, newestThatFits(bytes, engine.dumpCapacity(inv.compress)), inv.compress);
         } else {
             engine.resumeRings(); // the tool appends to the ring; it is no new boot
             status = engine.append(inv.recordType, bytes);
@@ -194,6 +191,19 @@ public final class PstoreTool {
                     + ") is above max-reason " + inv.config.maxReason());
         }
         // PENDING cannot outlive the process: close() flushes it or fails
+    }
+
+    /**
+     * The end of a dump text longer than a record holds, as Linux's dumper keeps it (the crash is
+     * at the end of the log); says on standard error how much was left out.
+     */
+    private byte[] newestThatFits(byte[] text, int capacity) {
+        if (text.length <= capacity) {
+            return text;
+        }
+        err.println("pstore-tool: the input's " + text.length + " bytes do not fit a record of " + capacity
+                + ": kept the last " + capacity + ", left out the first " + (text.length - capacity));
+        return Arrays.copyOfRange(text, text.length - capacity, text.length);
     }
 
     private void info(ZoneEngine engine) throws PstoreException {

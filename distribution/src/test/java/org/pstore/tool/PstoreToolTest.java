@@ -10,14 +10,20 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -25,6 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.pstore.zone.LinuxImages;
+import org.pstore.api.ByteSize;
+import org.pstore.zone.internal.ZoneFormat;
+import org.pstore.zone.ZoneLayout;
 
 /** pstore-tool's command-line contract, run in-process. */
 class PstoreToolTest {
@@ -254,5 +263,123 @@ class PstoreToolTest {
         Result r = run("--help");
         assertEquals(0, r.status());
         assertTrue(r.text().contains("--device PATH"));
+    }
+
+    /** The layout an image's params.env describes, to find its kmsg zones. */
+    static ZoneLayout layout(String image) throws IOException {
+        List<String> o = layoutOptions(image);
+        return new ZoneLayout(ByteSize.parse(o.get(1)), ByteSize.parse(o.get(3)), ByteSize.parse(o.get(5)),
+                ByteSize.parse(o.get(7)), Integer.parseInt(o.get(9)));
+    }
+
+    /** What ls, cat and info show of an image; every error must be one line with status 2. */
+    static void showAll(Path device, List<String> layout, String what) {
+        Result ls = run(args(device, layout, "ls"));
+        assertOneLineOrSuccess(ls, what + ": ls");
+        for (String line : ls.text().lines().toList()) {
+            Result cat = run(args(device, layout, "cat", line.split("\t")[0]));
+            assertOneLineOrSuccess(cat, what + ": cat " + line);
+        }
+        assertOneLineOrSuccess(run(args(device, layout, "info")), what + ": info");
+    }
+
+    static void assertOneLineOrSuccess(Result r, String what) {
+        if (r.status() != 0) {
+            assertEquals(2, r.status(), what + ": " + r.err());
+            assertEquals(1, r.err().lines().count(), what + ": " + r.err());
+            assertTrue(r.err().startsWith("pstore-tool: "), what + ": " + r.err());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("imageNames")
+    void aKmsgTimeBeyondWhatADateHoldsIsListedReadAndDescribed(String image) throws Exception {
+        ZoneLayout l = layout(image);
+        List<String> options = layoutOptions(image);
+        byte[] original = Files.readAllBytes(images().resolve(image + ".img"));
+        for (long seconds : new long[] {Long.MAX_VALUE, Long.MIN_VALUE, Instant.MAX.getEpochSecond() + 1}) {
+            byte[] bytes = original.clone();
+            ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            for (long zone = 0; zone < l.kmsgCount(bytes.length); zone++) {
+                b.putLong((int) (l.kmsgZoneOffset((int) zone) + ZoneFormat.HEADER_SIZE + ZoneFormat.KMSG_OFF_TIME_SEC),
+                        seconds);
+            }
+            Path device = Files.write(dir.resolve("time.img"), bytes);
+            Result ls = run(args(device, options, "ls"));
+            assertEquals(0, ls.status(), seconds + ": " + ls.err());
+            assertEquals(run(args(images().resolve(image + ".img"), options, "ls")).text().lines().count(),
+                    ls.text().lines().count(), ls.text());
+            showAll(device, options, image + " at " + seconds);
+            assertArrayEquals(bytes, Files.readAllBytes(device), "reading changed nothing");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("imageNames")
+    void mutatedLinuxImagesAreShownOrRefusedInOneLine(String image) throws Exception {
+        List<String> options = layoutOptions(image);
+        byte[] original = Files.readAllBytes(images().resolve(image + ".img"));
+        Random random = new Random(image.hashCode());
+        for (int i = 0; i < 12; i++) {
+            byte[] bytes = original.clone();
+            ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            for (int k = 0; k < 1 + random.nextInt(6); k++) {
+                int zone = random.nextInt(bytes.length / 4096) * 4096;
+                switch (random.nextInt(4)) {
+                    case 0 -> bytes[random.nextInt(bytes.length)] ^= (byte) (1 << random.nextInt(8));
+                    case 1 -> b.putInt(zone + 4 * random.nextInt(13), random.nextInt());
+                    case 2 -> b.putLong(zone + 4 * random.nextInt(12), random.nextLong());
+                    default -> b.putInt(zone + ZoneFormat.OFF_DATALEN, new int[] {-1, Integer.MAX_VALUE, 41, 65524}[random.nextInt(4)]);
+                }
+            }
+            Path device = Files.write(dir.resolve("mutated.img"), bytes);
+            showAll(device, options, image + " mutation " + i);
+            assertArrayEquals(bytes, Files.readAllBytes(device), "reading changed nothing");
+        }
+    }
+
+    @Test
+    void aDumpLongerThanARecordKeepsItsNewestPartAndSaysWhatWasLeftOut() throws Exception {
+        Path device = dir.resolve("p.img");
+        List<String> layout = List.of("--size", "64K", "--kmsg-size", "4K");
+        StringBuilder log = new StringBuilder();
+        for (int i = 0; log.length() < 40_000; i++) {
+            log.append("<4>[").append(i).append("] line ").append(i).append(" of the log\n");
+        }
+        log.append("the crash is here\n");
+        byte[] text = log.toString().getBytes(UTF_8);
+        for (boolean compress : new boolean[] {false, true}) {
+            List<String> command = new ArrayList<>(List.of("write", "dmesg"));
+            if (compress) {
+                command.add("--compress");
+            }
+            Result w = run(text, args(device, layout, command.toArray(String[]::new)));
+            assertEquals(0, w.status(), w.err());
+            String name = "dmesg-pstore_blk-" + (compress ? 1 : 0);
+            String stored = run(args(device, layout, "cat", name)).text();
+            Matcher m = Pattern.compile("pstore-tool: the input's " + text.length
+                    + " bytes do not fit a record of (\\d+): kept the last \\1, left out the first (\\d+)\n").matcher(w.err());
+            assertTrue(m.matches(), w.err());
+            int kept = Integer.parseInt(m.group(1));
+            assertEquals(text.length, kept + Integer.parseInt(m.group(2)));
+            String tail = new String(text, text.length - kept, kept, UTF_8);
+            assertTrue(stored.endsWith(tail), "the record is the input's newest " + kept + " bytes: " + stored.substring(0, 80));
+            String before = stored.substring(0, stored.length() - tail.length());
+            assertTrue(before.isEmpty() || before.matches("Oops: Total \\d+ times\n"), "nothing else: " + before);
+        }
+    }
+
+    @Test
+    void anMmcImageShorterThanItsHeaderIsOneLineAndLeftAlone() throws Exception {
+        Path image = Files.write(dir.resolve("short.img"), "PSTMMC01".getBytes(UTF_8));
+        for (String command : List.of("ls", "info")) {
+            Result r = run("--device", "mmc:" + image, "--kmsg-size", "4K", command);
+            assertEquals(2, r.status(), r.err());
+            assertEquals("pstore-tool: " + image + " is not an MMC image: its 8 bytes are shorter than the image header\n",
+                    r.err());
+        }
+        Result w = run("text".getBytes(UTF_8), "--device", "mmc:" + image, "--kmsg-size", "4K", "write", "dmesg");
+        assertEquals(2, w.status());
+        assertArrayEquals("PSTMMC01".getBytes(UTF_8), Files.readAllBytes(image));
     }
 }

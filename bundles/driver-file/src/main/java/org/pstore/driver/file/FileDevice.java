@@ -12,39 +12,55 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 import org.pstore.api.PstoreException;
 import org.pstore.api.device.StorageDevice;
 
 /**
- * A pstore partition in a regular file or on a block device node. Every write is forced to the
- * medium before it returns; the panic write is the same positional write, which allocates nothing
- * when handed a direct buffer.
+ * A pstore partition in a regular file or on a block device node, held with a
+ * {@link PartitionLock} (exclusive for a writer, shared for a reader) while it is open. Every write
+ * is forced to the medium before it returns. The panic write takes no lock and allocates nothing:
+ * it copies through a direct buffer prepared at open, so the JDK needs no temporary one.
  */
 public final class FileDevice implements StorageDevice {
 
+    /** The panic path's direct buffer; a longer write goes through it in pieces. */
+    static final int PANIC_CHUNK = 64 * 1024;
+
     private final Path path;
+    private final PartitionLock lock;
     private final FileChannel channel;
     private final long size;
     private final boolean readOnly;
+    private final ByteBuffer panicBuffer;
 
-    private FileDevice(Path path, FileChannel channel, long size, boolean readOnly) {
+    private FileDevice(Path path, PartitionLock lock, FileChannel channel, long size, boolean readOnly) {
         this.path = path;
+        this.lock = lock;
         this.channel = channel;
         this.size = size;
         this.readOnly = readOnly;
+        this.panicBuffer = readOnly ? null : ByteBuffer.allocateDirect((int) Math.min(PANIC_CHUNK, size));
     }
 
     /**
      * Opens an existing image file or block device node; its size is the file's length or the
-     * device's capacity.
+     * device's capacity. A writer is refused while anyone has the partition open; a reader (read
+     * only) while a writer has it.
      */
     public static FileDevice open(Path path, boolean readOnly) throws PstoreException {
+        return open(path, readOnly, UnaryOperator.identity());
+    }
+
+    /** As {@link #open(Path, boolean)}, the device's I/O going through {@code medium}'s channel. */
+    static FileDevice open(Path path, boolean readOnly, UnaryOperator<FileChannel> medium) throws PstoreException {
         checkIsFileOrDevice(path);
-        FileChannel channel = openChannel(path, readOnly
+        PartitionLock lock = PartitionLock.open(path, readOnly
                 ? Set.of(StandardOpenOption.READ)
-                : Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
-        return new FileDevice(path, channel, sizeOf(path, channel), readOnly);
+                : Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE), readOnly);
+        FileChannel channel = medium.apply(lock.channel());
+        return new FileDevice(path, lock, channel, sizeOf(path, lock, channel), readOnly);
     }
 
     /**
@@ -106,18 +122,20 @@ public final class FileDevice implements StorageDevice {
         }
     }
 
-    private static long sizeOf(Path path, FileChannel channel) throws PstoreException {
+    private static long sizeOf(Path path, PartitionLock lock, FileChannel channel) throws PstoreException {
+        long size;
         try {
             // for a block device node the JDK asks the kernel for the device's capacity
-            long size = channel.size();
-            if (size <= 0) {
-                throw new PstoreException(path + " has no size (empty file or unconfigured device)");
-            }
-            return size;
+            size = channel.size();
         } catch (IOException e) {
-            closeQuietly(channel);
+            closeQuietly(lock);
             throw new PstoreException("cannot size " + path + ": " + e.getMessage(), e);
         }
+        if (size <= 0) {
+            closeQuietly(lock);
+            throw new PstoreException(path + " has no size (empty file or unconfigured device)");
+        }
+        return size;
     }
 
     private static void closeQuietly(AutoCloseable c) {
@@ -173,14 +191,35 @@ public final class FileDevice implements StorageDevice {
         return !readOnly;
     }
 
+    /** The same durable write, through the direct buffer prepared at open: no lock, no allocation. */
     @Override
     public void panicWrite(long position, ByteBuffer src) throws IOException {
-        write(position, src);
+        if (readOnly) {
+            throw new PstoreException(path + " is open read-only");
+        }
+        checkAccess(position, src.remaining());
+        int limit = src.limit();
+        long pos = position;
+        try {
+            while (src.hasRemaining()) {
+                src.limit(src.position() + Math.min(src.remaining(), panicBuffer.capacity()));
+                panicBuffer.clear();
+                panicBuffer.put(src).flip();
+                src.limit(limit);
+                while (panicBuffer.hasRemaining()) {
+                    pos += channel.write(panicBuffer, pos);
+                }
+            }
+        } finally {
+            src.limit(limit);
+        }
+        channel.force(false);
     }
 
+    /** Releases the partition (the file closes with its last user), which may then be opened again. */
     @Override
     public void close() throws IOException {
-        channel.close();
+        lock.close();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.pstore.driver.file;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,10 +9,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -136,5 +142,107 @@ class FileDeviceTest {
         }
         byte[] back = Files.readAllBytes(image);
         assertEquals("on the block device", new String(back, 512, 19));
+    }
+
+    static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    @Test
+    void aSecondOpenerIsRefusedAtOnceUntilTheFirstCloses() throws Exception {
+        Path image = dir.resolve("p.img");
+        try (FileDevice first = FileDevice.openOrCreate(image, 8192)) {
+            PstoreException writer = assertThrows(PstoreException.class, () -> FileDevice.open(image, false));
+            assertEquals(image + " is in use by this process (pid " + ProcessHandle.current().pid()
+                    + "): another device has the partition open", writer.getMessage());
+            first.write(0, ByteBuffer.wrap(new byte[] {7}));
+            // a reader in this JVM shares the writer's channel: its close must not drop the lock
+            try (FileDevice reader = FileDevice.open(image, true)) {
+                ByteBuffer b = ByteBuffer.allocate(1);
+                reader.read(0, b);
+                assertEquals(7, b.get(0));
+                assertThrows(PstoreException.class, () -> reader.write(0, ByteBuffer.allocate(1)));
+            }
+            assertThrows(PstoreException.class, () -> FileDevice.open(image, false), "still held after the reader");
+            ByteBuffer b = ByteBuffer.allocate(1);
+            first.read(0, b);
+            assertEquals(7, b.get(0), "the refused and shared opens left the first device working");
+        }
+        // as a gateway reopens its device after a hot swap
+        try (FileDevice again = FileDevice.open(image, false)) {
+            assertEquals(8192, again.size());
+        }
+    }
+
+    @Test
+    void aWriteThatReturnedSurvivesACutOfEverythingNotForced() throws Exception {
+        Path image = dir.resolve("p.img");
+        FileDevice.openOrCreate(image, 8192).close();
+        TestMedium[] medium = new TestMedium[1];
+        try (FileDevice device = FileDevice.open(image, false, c -> medium[0] = new TestMedium(c).dropUnforcedAtCut())) {
+            device.write(100, ByteBuffer.wrap("durable".getBytes(US_ASCII)));
+            device.panicWrite(4000, ByteBuffer.wrap("panic durable".getBytes(US_ASCII)));
+            medium[0].cut();
+        }
+        byte[] back = Files.readAllBytes(image);
+        assertEquals("durable", new String(back, 100, 7, US_ASCII));
+        assertEquals("panic durable", new String(back, 4000, 13, US_ASCII));
+    }
+
+    @Test
+    void aPanicDoesNotWaitForANormalWriteStuckOnTheMedium() throws Exception {
+        Path image = dir.resolve("p.img");
+        FileDevice.openOrCreate(image, 1 << 20).close();
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            Thread[] writer = new Thread[1];
+            CountDownLatch named = new CountDownLatch(1);
+            TestMedium[] medium = new TestMedium[1];
+            try (FileDevice device = FileDevice.open(image, false, c -> medium[0] = new TestMedium(c))) {
+                Future<?> normal = threads.submit(() -> {
+                    writer[0] = Thread.currentThread();
+                    named.countDown();
+                    medium[0].holdWritesOf(Thread.currentThread());
+                    device.write(0, ByteBuffer.wrap("normal".getBytes(US_ASCII)));
+                    return null;
+                });
+                named.await();
+                medium[0].awaitHeld();
+                byte[] record = "panic while stuck".getBytes(US_ASCII);
+                Future<?> panic = threads.submit(() -> {
+                    device.panicWrite(200_000, ByteBuffer.wrap(record));
+                    return null;
+                });
+                // a deadlock guard, not a speed target: the panic must not need the stuck write
+                panic.get(30, TimeUnit.SECONDS);
+                assertFalse(normal.isDone(), "the normal write is still stuck");
+                medium[0].release();
+                normal.get(30, TimeUnit.SECONDS);
+            }
+            try (FileDevice again = FileDevice.open(image, true)) {
+                ByteBuffer b = ByteBuffer.allocate(17);
+                again.read(200_000, b);
+                assertEquals("panic while stuck", new String(b.array(), US_ASCII));
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void thePanicWriteAllocatesNothingFromItsFirstCall() throws Exception {
+        Path image = dir.resolve("p.img");
+        FileDevice.openOrCreate(image, 1 << 20).close();
+        try (FileDevice device = FileDevice.open(image, false)) {
+            // as the engine hands it: a heap buffer with a whole kmsg zone, and small unaligned ones
+            ByteBuffer zone = ByteBuffer.allocate(96 * 1024);
+            ByteBuffer small = ByteBuffer.allocate(13);
+            long id = Thread.currentThread().getId();
+            THREADS.getThreadAllocatedBytes(id);
+            long before = THREADS.getThreadAllocatedBytes(id);
+            device.panicWrite(65536, zone);
+            device.panicWrite(7, small);
+            long allocated = THREADS.getThreadAllocatedBytes(id) - before;
+            assertEquals(0, allocated, "bytes allocated by the first panic writes after open");
+        }
     }
 }

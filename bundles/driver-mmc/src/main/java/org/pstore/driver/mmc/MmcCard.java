@@ -8,11 +8,17 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 
 import org.pstore.api.PstoreException;
+import org.pstore.driver.file.PanicLock;
+import org.pstore.driver.file.PartitionLock;
 
 /**
  * A simulated eMMC/SD card kept in an image file, faithful where pstore can go wrong on a real one:
@@ -21,12 +27,14 @@ import org.pstore.api.PstoreException;
  * <li>a volatile write cache (on by default): writes land in it, {@link #flushCache()} programs
  * them; a power cut drops what was not flushed;</li>
  * <li>a power cut in the middle of a multi-block program leaves only a prefix of its sectors;</li>
- * <li>reliable write: sector-atomic, not cached, for the panic path;</li>
+ * <li>reliable write: sector-atomic, not cached; the panic path's reliable write waits at most
+ * {@link PanicLock#WAIT_MS} for a command in progress, then programs anyway;</li>
  * <li>erase/trim of sector ranges to the card's erased value (0x00 or 0xFF).</li>
  * </ul>
  *
  * <p>The image file is a 512-byte header (below) followed by the card's sectors: programming a
- * sector writes it to the file, so the file is the medium and survives the process.
+ * sector writes it to the file, so the file is the medium and survives the process. The image is
+ * held with a {@link PartitionLock} while it is open: one writer, or readers only.
  *
  * <pre>
  * struct mmc_image_header {   // little-endian
@@ -42,10 +50,16 @@ public final class MmcCard implements Closeable {
 
     public static final int SECTOR = 512;
     static final int IMAGE_HEADER = SECTOR;
+    /** The bytes of struct mmc_image_header's fields, the rest of its sector being zeros. */
+    private static final int HEADER_FIELDS = 33;
     private static final byte[] MAGIC = {'P', 'S', 'T', 'M', 'M', 'C', '0', '1'};
 
     private final Path path;
+    private final PartitionLock partition;
     private final FileChannel file;
+    private final boolean readOnly;
+    /** Every command holds it; a panic waits for it a bounded time only. */
+    private final ReentrantLock lock = new ReentrantLock();
     private final long sectors;
     private final long partitionFirst;
     private final long partitionSectors;
@@ -54,15 +68,18 @@ public final class MmcCard implements Closeable {
     private final Map<Long, byte[]> cache = new LinkedHashMap<>();
     private boolean cacheEnabled = true;
 
-    private long programsLeft = Long.MAX_VALUE;
-    private boolean powerLost;
-    private long programs;
-    private long flushes;
-    private long reliableWrites;
+    private volatile long programsLeft = Long.MAX_VALUE;
+    private volatile boolean powerLost;
+    private volatile long programs;
+    private volatile long flushes;
+    private volatile long reliableWrites;
 
-    private MmcCard(Path path, FileChannel file, long sectors, long partitionFirst, long partitionSectors, byte erased) {
+    private MmcCard(Path path, PartitionLock partition, FileChannel file, boolean readOnly, long sectors,
+                    long partitionFirst, long partitionSectors, byte erased) {
         this.path = path;
+        this.partition = partition;
         this.file = file;
+        this.readOnly = readOnly;
         this.sectors = sectors;
         this.partitionFirst = partitionFirst;
         this.partitionSectors = partitionSectors;
@@ -111,49 +128,57 @@ public final class MmcCard implements Closeable {
         } catch (IOException e) {
             throw new PstoreException("cannot format " + path + ": " + e.getMessage(), e);
         }
-        return open(path);
+        return open(path, false);
     }
 
-    /** Opens a card image: the card powers up with an empty cache. */
-    public static MmcCard open(Path path) throws PstoreException {
+    /**
+     * Opens a card image: the card powers up with an empty cache. A card opened read-only takes
+     * no commands that change it and is shared with other readers; a writer has it alone.
+     */
+    public static MmcCard open(Path path, boolean readOnly) throws PstoreException {
+        return open(path, readOnly, UnaryOperator.identity());
+    }
+
+    /** As {@link #open(Path, boolean)}, the card's medium being {@code medium}'s channel. */
+    static MmcCard open(Path path, boolean readOnly, UnaryOperator<FileChannel> medium) throws PstoreException {
         if (!Files.isRegularFile(path)) {
             throw new PstoreException("no MMC image at " + path + " (create one with format)");
         }
-        FileChannel c = null;
+        PartitionLock partition = PartitionLock.open(path,
+                Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE), readOnly);
         try {
-            c = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileChannel c = medium.apply(partition.channel());
             ByteBuffer h = ByteBuffer.allocate(IMAGE_HEADER).order(ByteOrder.LITTLE_ENDIAN);
             while (h.hasRemaining() && c.read(h, h.position()) > 0) {
                 // the whole header
             }
+            h.flip();
+            if (h.remaining() < HEADER_FIELDS) {
+                throw new PstoreException(path + " is not an MMC image: its " + c.size()
+                        + " bytes are shorter than the image header");
+            }
             byte[] magic = new byte[MAGIC.length];
-            h.flip().get(magic);
+            h.get(magic);
+            if (!Arrays.equals(magic, MAGIC)) {
+                throw new PstoreException(path + " is not an MMC image (no PSTMMC01 header)");
+            }
             long sectors = h.getLong();
             long first = h.getLong();
             long count = h.getLong();
             byte erased = h.get();
-            if (h.limit() < 33 || !java.util.Arrays.equals(magic, MAGIC)) {
-                throw new PstoreException(path + " is not an MMC image (no PSTMMC01 header)");
-            }
-            if (sectors <= 0 || first < 0 || count <= 0 || first > sectors - count
-                    || c.size() < IMAGE_HEADER + sectors * SECTOR) {
+            if (sectors <= 0 || sectors > Long.MAX_VALUE / SECTOR - 1 || first < 0 || count <= 0
+                    || first > sectors - count || c.size() < IMAGE_HEADER + sectors * SECTOR) {
                 throw new PstoreException(path + ": the MMC image header describes " + sectors + " sectors, a partition of "
                         + count + " at " + first + ", but the file has " + c.size() + " bytes");
             }
-            return new MmcCard(path, c, sectors, first, count, erased);
-        } catch (IOException e) {
-            closeQuietly(c);
-            throw e instanceof PstoreException p ? p : new PstoreException("cannot open " + path + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void closeQuietly(FileChannel c) {
-        if (c != null) {
+            return new MmcCard(path, partition, c, readOnly, sectors, first, count, erased);
+        } catch (IOException | RuntimeException e) {
             try {
-                c.close();
+                partition.close();
             } catch (IOException ignored) {
                 // the open failed already
             }
+            throw e instanceof PstoreException p ? p : new PstoreException("cannot open " + path + ": " + e.getMessage(), e);
         }
     }
 
@@ -177,75 +202,109 @@ public final class MmcCard implements Closeable {
         return erased;
     }
 
-    public synchronized boolean cacheEnabled() {
-        return cacheEnabled;
+    public boolean cacheEnabled() {
+        lock.lock();
+        try {
+            return cacheEnabled;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Turning the cache off flushes it first, as a card does. */
-    public synchronized void setCacheEnabled(boolean enabled) throws IOException {
-        if (!enabled) {
-            flushCache();
+    public void setCacheEnabled(boolean enabled) throws IOException {
+        lock.lock();
+        try {
+            if (!enabled) {
+                flushCacheLocked();
+            }
+            cacheEnabled = enabled;
+        } finally {
+            lock.unlock();
         }
-        cacheEnabled = enabled;
     }
 
-    public synchronized int cachedSectors() {
-        return cache.size();
+    public int cachedSectors() {
+        lock.lock();
+        try {
+            return cache.size();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Sectors programmed into the medium since the card was opened. */
-    public synchronized long programs() {
+    public long programs() {
         return programs;
     }
 
-    public synchronized long flushes() {
+    public long flushes() {
         return flushes;
     }
 
-    public synchronized long reliableWrites() {
+    public long reliableWrites() {
         return reliableWrites;
     }
 
     // ---- commands
 
     /** Reads whole sectors from {@code lba} into {@code dst} (a multiple of 512 bytes); the cache is seen. */
-    public synchronized void readBlocks(long lba, ByteBuffer dst) throws IOException {
-        int count = sectorsOf(dst);
-        checkPower();
-        checkRange(lba, count);
-        for (int i = 0; i < count; i++) {
-            byte[] cached = cache.get(lba + i);
-            int limit = dst.position() + SECTOR;
-            ByteBuffer sector = dst.duplicate().limit(limit);
-            if (cached != null) {
-                sector.put(cached);
-            } else {
-                readMedium(lba + i, sector);
+    public void readBlocks(long lba, ByteBuffer dst) throws IOException {
+        lock.lock();
+        try {
+            int count = sectorsOf(dst);
+            checkPower();
+            checkRange(lba, count);
+            for (int i = 0; i < count; i++) {
+                byte[] cached = cache.get(lba + i);
+                int limit = dst.position() + SECTOR;
+                ByteBuffer sector = dst.duplicate().limit(limit);
+                if (cached != null) {
+                    sector.put(cached);
+                } else {
+                    readMedium(lba + i, sector);
+                }
+                dst.position(limit);
             }
-            dst.position(limit);
+        } finally {
+            lock.unlock();
         }
     }
 
     /** Writes whole sectors: into the cache when it is on, else programmed in order. */
-    public synchronized void writeBlocks(long lba, ByteBuffer src) throws IOException {
-        int count = sectorsOf(src);
-        checkPower();
-        checkRange(lba, count);
-        if (!cacheEnabled) {
-            program(lba, src);
-            return;
-        }
-        for (int i = 0; i < count; i++) {
-            byte[] sector = new byte[SECTOR];
-            src.get(sector);
-            cache.remove(lba + i); // re-written sectors move to the end of the flush order
-            cache.put(lba + i, sector);
+    public void writeBlocks(long lba, ByteBuffer src) throws IOException {
+        lock.lock();
+        try {
+            int count = sectorsOf(src);
+            checkWritable();
+            checkRange(lba, count);
+            if (!cacheEnabled) {
+                program(lba, src);
+                return;
+            }
+            for (int i = 0; i < count; i++) {
+                byte[] sector = new byte[SECTOR];
+                src.get(sector);
+                cache.remove(lba + i); // re-written sectors move to the end of the flush order
+                cache.put(lba + i, sector);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
     /** Programs every cached sector, in the order written, and empties the cache. */
-    public synchronized void flushCache() throws IOException {
-        checkPower();
+    public void flushCache() throws IOException {
+        lock.lock();
+        try {
+            flushCacheLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void flushCacheLocked() throws IOException {
+        checkWritable();
         flushes++;
         for (Iterator<Map.Entry<Long, byte[]>> it = cache.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Long, byte[]> e = it.next();
@@ -259,12 +318,65 @@ public final class MmcCard implements Closeable {
      * Reliable write: bypasses the cache and programs each sector atomically before it returns. A
      * cached copy of the same sectors is dropped, as the reliable write is newer.
      */
-    public synchronized void reliableWrite(long lba, ByteBuffer src) throws IOException {
+    public void reliableWrite(long lba, ByteBuffer src) throws IOException {
+        lock.lock();
+        try {
+            reliableWriteLocked(lba, src, true);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The panic path's reliable write: waits at most {@link PanicLock#WAIT_MS} for a command in
+     * progress, then programs regardless (leaving the cache alone, which only the command in
+     * progress may touch). Allocates nothing when {@code src} is a direct buffer.
+     */
+    public void panicReliableWrite(long lba, ByteBuffer src) throws IOException {
+        boolean locked = PanicLock.lockBriefly(lock);
+        try {
+            reliableWriteLocked(lba, src, locked);
+        } finally {
+            if (locked) {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * The panic path's read of whole sectors from the medium, with the same bounded wait; the
+     * cache is seen only when the wait got the lock. Allocates nothing when {@code dst} is direct.
+     */
+    public void panicReadBlocks(long lba, ByteBuffer dst) throws IOException {
+        boolean locked = PanicLock.lockBriefly(lock);
+        try {
+            int count = sectorsOf(dst);
+            checkPower();
+            checkRange(lba, count);
+            int limit = dst.limit();
+            for (int i = 0; i < count; i++) {
+                dst.limit(dst.position() + SECTOR);
+                byte[] cached = locked && !cache.isEmpty() ? cache.get(lba + i) : null; // no boxing when empty
+                if (cached != null) {
+                    dst.put(cached);
+                } else {
+                    readMedium(lba + i, dst);
+                }
+                dst.limit(limit);
+            }
+        } finally {
+            if (locked) {
+                lock.unlock();
+            }
+        }
+    }
+
+    private void reliableWriteLocked(long lba, ByteBuffer src, boolean dropCached) throws IOException {
         int count = sectorsOf(src);
-        checkPower();
+        checkWritable();
         checkRange(lba, count);
         reliableWrites++;
-        for (int i = 0; i < count && !cache.isEmpty(); i++) {
+        for (int i = 0; dropCached && i < count && !cache.isEmpty(); i++) {
             cache.remove(lba + i);
         }
         program(lba, src);
@@ -272,19 +384,24 @@ public final class MmcCard implements Closeable {
     }
 
     /** Erases (trims) sectors to the erased value, cached copies included. */
-    public synchronized void erase(long lba, long count) throws IOException {
-        checkPower();
-        checkRange(lba, count);
-        ByteBuffer sector = ByteBuffer.allocate(SECTOR);
-        for (long i = 0; i < count; i++) {
-            cache.remove(lba + i);
-            sector.clear();
-            while (sector.hasRemaining()) {
-                sector.put(erased);
+    public void erase(long lba, long count) throws IOException {
+        lock.lock();
+        try {
+            checkWritable();
+            checkRange(lba, count);
+            ByteBuffer sector = ByteBuffer.allocate(SECTOR);
+            for (long i = 0; i < count; i++) {
+                cache.remove(lba + i);
+                sector.clear();
+                while (sector.hasRemaining()) {
+                    sector.put(erased);
+                }
+                program(lba + i, sector.flip());
             }
-            program(lba + i, sector.flip());
+            file.force(false);
+        } finally {
+            lock.unlock();
         }
-        file.force(false);
     }
 
     // ---- power
@@ -294,17 +411,22 @@ public final class MmcCard implements Closeable {
      * be the (n+1)th does not happen, the cache is lost, and every command fails until the image is
      * opened again.
      */
-    public synchronized void cutPowerAfterPrograms(long n) {
+    public void cutPowerAfterPrograms(long n) {
         programsLeft = n;
     }
 
     /** Fault injection: the power goes now. */
-    public synchronized void cutPower() {
-        powerLost = true;
-        cache.clear();
+    public void cutPower() {
+        lock.lock();
+        try {
+            powerLost = true;
+            cache.clear();
+        } finally {
+            lock.unlock();
+        }
     }
 
-    public synchronized boolean powerLost() {
+    public boolean powerLost() {
         return powerLost;
     }
 
@@ -314,6 +436,13 @@ public final class MmcCard implements Closeable {
         }
     }
 
+    private void checkWritable() throws IOException {
+        if (readOnly) {
+            throw new PstoreException(path + " is open read-only");
+        }
+        checkPower();
+    }
+
     /** Programs the sectors of {@code src} in order, one at a time; a power cut leaves a prefix. */
     private void program(long lba, ByteBuffer src) throws IOException {
         int count = sectorsOf(src);
@@ -321,7 +450,10 @@ public final class MmcCard implements Closeable {
         try {
             for (int i = 0; i < count; i++) {
                 if (programsLeft-- <= 0) {
-                    cutPower();
+                    powerLost = true;
+                    if (lock.isHeldByCurrentThread()) {
+                        cache.clear(); // a panic that did not get the lock leaves it: the card is dead anyway
+                    }
                     throw new IOException(path + ": power lost while programming sector " + (lba + i));
                 }
                 src.limit(src.position() + SECTOR);
@@ -360,9 +492,15 @@ public final class MmcCard implements Closeable {
         }
     }
 
+    /** Closes the image and releases it, so that it can be opened again. */
     @Override
-    public synchronized void close() throws IOException {
-        file.close();
+    public void close() throws IOException {
+        lock.lock();
+        try {
+            partition.close(); // the image closes with its last user
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override

@@ -13,7 +13,8 @@ import org.pstore.api.device.StorageDevice;
  * The pstore partition of an MMC card as a {@link StorageDevice}. A write that does not cover
  * whole sectors becomes a read-modify-write of the sectors it touches; every normal write goes
  * through the cache and is flushed before it returns, so a returned write is durable. The panic
- * write is a reliable write that bypasses the cache and allocates nothing.
+ * write is a reliable write that bypasses the cache, waits a bounded time for a command in
+ * progress, and allocates nothing.
  */
 public final class MmcDevice implements StorageDevice {
 
@@ -23,14 +24,18 @@ public final class MmcDevice implements StorageDevice {
     private final String name;
     private final long first;
     private final long size;
-    /** The panic path's scratch sector for unaligned edges, allocated up front. */
-    private final ByteBuffer panicSector = ByteBuffer.allocateDirect(SECTOR);
+    /** The panic path's largest piece. */
+    static final int PANIC_CHUNK = 64 * 1024;
+
+    /** The panic path's buffer, direct so that the JDK copies nothing, allocated up front. */
+    private final ByteBuffer panicBuffer;
 
     public MmcDevice(MmcCard card, String name) {
         this.card = card;
         this.name = name;
         this.first = card.partitionFirstSector();
         this.size = card.partitionSectors() * SECTOR;
+        this.panicBuffer = ByteBuffer.allocateDirect((int) Math.min(PANIC_CHUNK, size));
     }
 
     public MmcCard card() {
@@ -86,8 +91,9 @@ public final class MmcDevice implements StorageDevice {
     }
 
     /**
-     * Reliable writes, sector by sector for unaligned edges (read-modify-write in a scratch sector
-     * prepared up front), the aligned middle straight from {@code src}.
+     * Reliable writes through a direct buffer prepared up front, a piece of up to
+     * {@link #PANIC_CHUNK} bytes at a time; the sectors at an unaligned edge are read into it
+     * first. The card waits a bounded time for a command in progress, then writes anyway.
      */
     @Override
     public void panicWrite(long position, ByteBuffer src) throws IOException {
@@ -97,24 +103,21 @@ public final class MmcDevice implements StorageDevice {
         try {
             while (src.hasRemaining()) {
                 int offset = (int) (pos % SECTOR);
+                int span = Math.min(panicBuffer.capacity(), roundUp(offset + src.remaining()));
+                int n = Math.min(span - offset, src.remaining());
                 long lba = first + pos / SECTOR;
-                if (offset == 0 && src.remaining() >= SECTOR) {
-                    int whole = src.remaining() / SECTOR * SECTOR;
-                    src.limit(src.position() + whole);
-                    card.reliableWrite(lba, src);
-                    src.limit(limit);
-                    pos += whole;
-                } else {
-                    int n = Math.min(SECTOR - offset, src.remaining());
-                    panicSector.clear();
-                    card.readBlocks(lba, panicSector);
-                    panicSector.clear().position(offset);
-                    src.limit(src.position() + n);
-                    panicSector.put(src);
-                    src.limit(limit);
-                    card.reliableWrite(lba, panicSector.clear());
-                    pos += n;
+                if (offset != 0) {
+                    card.panicReadBlocks(lba, panicBuffer.clear().limit(SECTOR));
                 }
+                if (offset + n < span && (offset == 0 || span > SECTOR)) {
+                    card.panicReadBlocks(lba + span / SECTOR - 1, panicBuffer.clear().limit(span).position(span - SECTOR));
+                }
+                panicBuffer.clear().limit(span).position(offset);
+                src.limit(src.position() + n);
+                panicBuffer.put(src);
+                src.limit(limit);
+                card.panicReliableWrite(lba, panicBuffer.clear().limit(span));
+                pos += n;
             }
         } finally {
             src.limit(limit);

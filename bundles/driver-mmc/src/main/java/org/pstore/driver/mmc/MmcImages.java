@@ -21,7 +21,7 @@ public final class MmcImages {
     public static MmcCard openOrFormat(Path path, String cardSize, String partitionOffset, String partitionSize,
                                        String erased) throws PstoreException {
         if (Files.exists(path) || cardSize == null || cardSize.isBlank()) {
-            return MmcCard.open(path);
+            return MmcCard.open(path, false);
         }
         return format(path, cardSize, partitionOffset, partitionSize, erased);
     }

@@ -47,7 +47,7 @@ class MmcDeviceTest {
             device.read(offset, part);
             assertArrayEquals(data, part.array());
         }
-        try (MmcCard card = MmcCard.open(image)) {
+        try (MmcCard card = MmcCard.open(image, false)) {
             ByteBuffer before = ByteBuffer.allocate(8192);
             card.readBlocks(0, before);
             for (byte b : before.array()) {
@@ -67,7 +67,7 @@ class MmcDeviceTest {
             assertEquals(0, device.card().cachedSectors());
             device.card().cutPower();
         }
-        try (MmcDevice device = new MmcDevice(MmcCard.open(image), "p")) {
+        try (MmcDevice device = new MmcDevice(MmcCard.open(image, false), "p")) {
             ByteBuffer b = ByteBuffer.allocate(7);
             device.read(100, b);
             assertEquals("durable", new String(b.array()));

@@ -14,8 +14,12 @@ import java.util.BitSet;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 
 import org.pstore.api.PstoreException;
+import org.pstore.driver.file.PanicLock;
+import org.pstore.driver.file.PartitionLock;
 
 /**
  * A simulated NAND flash chip kept in an image file, strict where flash is strict:
@@ -30,7 +34,12 @@ import org.pstore.api.PstoreException;
  * <li>a power cut after N program or erase steps: the program in progress leaves half its page,
  * the erase in progress half its block.</li>
  * </ul>
- * Every program and erase is logged, so tests can assert that bad blocks are never programmed.
+ * Every program and erase is logged, so tests can assert that bad blocks are never programmed;
+ * panic programs are counted in {@link #steps()} but not logged, as logging allocates.
+ *
+ * <p>The image is held with a {@link PartitionLock} while it is open: one writer, or readers only.
+ * Every command holds the chip's lock; the panic path's program ({@link #panicProgramPage}) waits
+ * for it at most {@link PanicLock#WAIT_MS}, then programs anyway, and allocates nothing.
  *
  * <pre>
  * image file:  struct nand_image_header (one 4096-byte block: magic "PSTNAND1", u32 page size,
@@ -56,7 +65,10 @@ public final class NandChip implements Closeable {
     }
 
     private final Path path;
+    private final PartitionLock partition;
     private final FileChannel file;
+    private final boolean readOnly;
+    private final ReentrantLock lock = new ReentrantLock();
     private final int pageSize;
     private final int oobSize;
     private final int pagesPerBlock;
@@ -66,15 +78,26 @@ public final class NandChip implements Closeable {
     private final List<Operation> log = Collections.synchronizedList(new ArrayList<>());
     private final BitSet failProgram = new BitSet();
     private final BitSet failErase = new BitSet();
-    private long stepsLeft = Long.MAX_VALUE;
-    private boolean powerLost;
+    private volatile long stepsLeft = Long.MAX_VALUE;
+    private volatile boolean powerLost;
+    private volatile long steps;
+    /** The panic path's page, its ECC and a bitmap byte, prepared up front. */
+    private final byte[] panicData;
+    private final ByteBuffer panicPage;
+    private final ByteBuffer panicOob;
+    private final ByteBuffer panicMetaByte = ByteBuffer.allocateDirect(1);
     private long corrected;
     private long uncorrectable;
 
-    private NandChip(Path path, FileChannel file, int pageSize, int oobSize, int pagesPerBlock, int blocks,
-                     int[] eraseCounts, BitSet programmed) {
+    private NandChip(Path path, PartitionLock partition, FileChannel file, boolean readOnly, int pageSize, int oobSize,
+                     int pagesPerBlock, int blocks, int[] eraseCounts, BitSet programmed) {
         this.path = path;
+        this.partition = partition;
         this.file = file;
+        this.readOnly = readOnly;
+        this.panicData = new byte[pageSize];
+        this.panicPage = ByteBuffer.allocateDirect(pageSize);
+        this.panicOob = ByteBuffer.allocateDirect(oobSize).order(ByteOrder.LITTLE_ENDIAN);
         this.pageSize = pageSize;
         this.oobSize = oobSize;
         this.pagesPerBlock = pagesPerBlock;
@@ -123,17 +146,26 @@ public final class NandChip implements Closeable {
         } catch (IOException e) {
             throw new PstoreException("cannot format " + path + ": " + e.getMessage(), e);
         }
-        return open(path);
+        return open(path, false);
     }
 
-    /** Opens a chip image. */
-    public static NandChip open(Path path) throws PstoreException {
+    /**
+     * Opens a chip image. A chip opened read-only takes no program or erase and is shared with
+     * other readers; a writer has it alone.
+     */
+    public static NandChip open(Path path, boolean readOnly) throws PstoreException {
+        return open(path, readOnly, UnaryOperator.identity());
+    }
+
+    /** As {@link #open(Path, boolean)}, the chip's medium being {@code medium}'s channel. */
+    static NandChip open(Path path, boolean readOnly, UnaryOperator<FileChannel> medium) throws PstoreException {
         if (!Files.isRegularFile(path)) {
             throw new PstoreException("no NAND image at " + path + " (create one with format)");
         }
-        FileChannel c = null;
+        PartitionLock partition = PartitionLock.open(path,
+                Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE), readOnly);
         try {
-            c = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileChannel c = medium.apply(partition.channel());
             ByteBuffer h = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
             c.read(h, 0);
             byte[] magic = new byte[8];
@@ -167,14 +199,15 @@ public final class NandChip implements Closeable {
             }
             byte[] bits = new byte[m.remaining()];
             m.get(bits);
-            return new NandChip(path, c, pageSize, oobSize, ppb, blocks, counts, BitSet.valueOf(bits));
-        } catch (IOException e) {
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (IOException ignored) {
-                    // failing already
-                }
+            // sized for every page up front, so that marking one programmed never grows it
+            BitSet programmed = new BitSet((int) pages);
+            programmed.or(BitSet.valueOf(bits));
+            return new NandChip(path, partition, c, readOnly, pageSize, oobSize, ppb, blocks, counts, programmed);
+        } catch (IOException | RuntimeException e) {
+            try {
+                partition.close();
+            } catch (IOException ignored) {
+                // failing already
             }
             throw e instanceof PstoreException p ? p : new PstoreException("cannot open " + path + ": " + e.getMessage(), e);
         }
@@ -204,16 +237,31 @@ public final class NandChip implements Closeable {
         return pageSize * pagesPerBlock;
     }
 
-    public synchronized int eraseCount(int block) {
-        return eraseCounts[block];
+    public int eraseCount(int block) {
+        lock.lock();
+        try {
+            return eraseCounts[block];
+        } finally {
+            lock.unlock();
+        }
     }
 
-    public synchronized long corrected() {
-        return corrected;
+    public long corrected() {
+        lock.lock();
+        try {
+            return corrected;
+        } finally {
+            lock.unlock();
+        }
     }
 
-    public synchronized long uncorrectable() {
-        return uncorrectable;
+    public long uncorrectable() {
+        lock.lock();
+        try {
+            return uncorrectable;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Every program and erase so far (and mark-bad), in order. */
@@ -223,151 +271,250 @@ public final class NandChip implements Closeable {
         }
     }
 
-    public synchronized boolean isProgrammed(int block, int page) {
-        return programmed.get(block * pagesPerBlock + page);
+    public boolean isProgrammed(int block, int page) {
+        lock.lock();
+        try {
+            return programmed.get(block * pagesPerBlock + page);
+        } finally {
+            lock.unlock();
+        }
     }
 
     // ---- commands
 
     /** Whether the block carries the bad-block marker. */
-    public synchronized boolean isBad(int block) throws IOException {
-        checkBlock(block);
-        ByteBuffer marker = ByteBuffer.allocate(1);
-        read(pageOffset(block, 0) + pageSize, marker);
-        return marker.get(0) != (byte) 0xff;
+    public boolean isBad(int block) throws IOException {
+        lock.lock();
+        try {
+            checkBlock(block);
+            ByteBuffer marker = ByteBuffer.allocate(1);
+            read(pageOffset(block, 0) + pageSize, marker);
+            return marker.get(0) != (byte) 0xff;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Writes the bad-block marker; the block is not used again. */
-    public synchronized void markBad(int block) throws IOException {
-        checkBlock(block);
-        checkPower();
-        log.add(new Operation("markbad", block, 0));
-        file.write(ByteBuffer.wrap(new byte[] {0}), pageOffset(block, 0) + pageSize);
+    public void markBad(int block) throws IOException {
+        lock.lock();
+        try {
+            checkBlock(block);
+            checkWritable();
+            log.add(new Operation("markbad", block, 0));
+            file.write(ByteBuffer.wrap(new byte[] {0}), pageOffset(block, 0) + pageSize);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
      * Reads a page, correcting what its ECC can. {@code dst} receives {@link #pageSize()} bytes.
      * An erased page reads as 0xFF with nothing to correct.
      */
-    public synchronized ReadResult readPage(int block, int page, ByteBuffer dst) throws IOException {
-        checkPage(block, page);
-        checkPower();
-        byte[] data = new byte[pageSize];
-        ByteBuffer oob = ByteBuffer.allocate(oobSize).order(ByteOrder.LITTLE_ENDIAN);
-        read(pageOffset(block, page), ByteBuffer.wrap(data));
-        read(pageOffset(block, page) + pageSize, oob);
-        int fixed = 0;
-        int broken = 0;
-        if (programmed.get(block * pagesPerBlock + page)) {
-            for (int s = 0; s < pageSize / ECC_STEP; s++) {
-                int stored = oob.getInt(OOB_ECC + 4 * s);
-                int actual = Ecc.code(data, s * ECC_STEP);
-                switch (Ecc.correct(data, s * ECC_STEP, stored, actual)) {
-                    case CORRECTED -> fixed++;
-                    case UNCORRECTABLE -> broken++;
-                    default -> { }
+    public ReadResult readPage(int block, int page, ByteBuffer dst) throws IOException {
+        lock.lock();
+        try {
+            checkPage(block, page);
+            checkPower();
+            byte[] data = new byte[pageSize];
+            ByteBuffer oob = ByteBuffer.allocate(oobSize).order(ByteOrder.LITTLE_ENDIAN);
+            read(pageOffset(block, page), ByteBuffer.wrap(data));
+            read(pageOffset(block, page) + pageSize, oob);
+            int fixed = 0;
+            int broken = 0;
+            if (programmed.get(block * pagesPerBlock + page)) {
+                for (int s = 0; s < pageSize / ECC_STEP; s++) {
+                    int stored = oob.getInt(OOB_ECC + 4 * s);
+                    int actual = Ecc.code(data, s * ECC_STEP);
+                    switch (Ecc.correct(data, s * ECC_STEP, stored, actual)) {
+                        case CORRECTED -> fixed++;
+                        case UNCORRECTABLE -> broken++;
+                        default -> { }
+                    }
                 }
             }
+            corrected += fixed;
+            uncorrectable += broken;
+            dst.put(data);
+            return new ReadResult(fixed, broken);
+        } finally {
+            lock.unlock();
         }
-        corrected += fixed;
-        uncorrectable += broken;
-        dst.put(data);
-        return new ReadResult(fixed, broken);
     }
 
     /** Programs an erased page with {@link #pageSize()} bytes from {@code src} and their ECC. */
-    public synchronized void programPage(int block, int page, ByteBuffer src) throws IOException {
+    public void programPage(int block, int page, ByteBuffer src) throws IOException {
+        lock.lock();
+        try {
+            checkProgram(block, page, src);
+            log.add(new Operation("program", block, page));
+            program(block, page, src, new byte[pageSize], ByteBuffer.allocate(pageSize),
+                    ByteBuffer.allocate(oobSize).order(ByteOrder.LITTLE_ENDIAN), ByteBuffer.allocate(1));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The panic path's program: waits at most {@link PanicLock#WAIT_MS} for a command in progress,
+     * then programs anyway, through buffers prepared at open. Never erases, allocates nothing.
+     */
+    public void panicProgramPage(int block, int page, ByteBuffer src) throws IOException {
+        boolean locked = PanicLock.lockBriefly(lock);
+        try {
+            checkProgram(block, page, src);
+            program(block, page, src, panicData, panicPage, panicOob, panicMetaByte);
+        } finally {
+            if (locked) {
+                lock.unlock();
+            }
+        }
+    }
+
+    private void checkProgram(int block, int page, ByteBuffer src) throws IOException {
         checkPage(block, page);
-        checkPower();
+        checkWritable();
         if (src.remaining() != pageSize) {
             throw new IOException("a program is one whole page of " + pageSize + " bytes, not " + src.remaining());
         }
-        int index = block * pagesPerBlock + page;
-        if (programmed.get(index)) {
+        if (programmed.get(block * pagesPerBlock + page)) {
             throw new IOException("page " + page + " of block " + block + " is already programmed: erase the block first");
         }
-        log.add(new Operation("program", block, page));
-        byte[] data = new byte[pageSize];
+    }
+
+    /** Programs the page from {@code src} through the buffers given: the data, the page and OOB written, a bitmap byte. */
+    private void program(int block, int page, ByteBuffer src, byte[] data, ByteBuffer out, ByteBuffer oob,
+                         ByteBuffer bitmapByte) throws IOException {
+        steps++;
         src.get(data);
-        ByteBuffer oob = ByteBuffer.allocate(oobSize).order(ByteOrder.LITTLE_ENDIAN);
+        oob.clear();
         read(pageOffset(block, page) + pageSize, oob);
         for (int s = 0; s < pageSize / ECC_STEP; s++) {
             oob.putInt(OOB_ECC + 4 * s, Ecc.code(data, s * ECC_STEP));
         }
-        if (stepsLeft-- <= 0) {
+        boolean cut = stepsLeft-- <= 0;
+        if (cut) {
             // the program is cut short: half the page is programmed, the rest stays erased
             Arrays.fill(data, pageSize / 2, pageSize, (byte) 0xff);
-            file.write(ByteBuffer.wrap(data), pageOffset(block, page));
-            markProgrammed(index);
+        } else if (failProgram.get(block)) {
+            throw new IOException("program failure at page " + page + " of block " + block);
+        }
+        out.clear();
+        out.put(data).flip();
+        write(out, pageOffset(block, page));
+        if (!cut) {
+            write(oob.clear(), pageOffset(block, page) + pageSize);
+        }
+        markProgrammed(block * pagesPerBlock + page, bitmapByte);
+        if (cut) {
             powerLost = true;
             throw new IOException(path + ": power lost while programming page " + page + " of block " + block);
         }
-        if (failProgram.get(block)) {
-            throw new IOException("program failure at page " + page + " of block " + block);
-        }
-        file.write(ByteBuffer.wrap(data), pageOffset(block, page));
-        file.write(oob.clear(), pageOffset(block, page) + pageSize);
-        markProgrammed(index);
     }
 
     /** Erases a block to 0xFF (its bad-block marker too) and counts it. */
-    public synchronized void eraseBlock(int block) throws IOException {
-        checkBlock(block);
-        checkPower();
-        log.add(new Operation("erase", block, -1));
-        int pages = stepsLeft-- <= 0 ? pagesPerBlock / 2 : pagesPerBlock;
-        if (failErase.get(block) && pages == pagesPerBlock) {
-            throw new IOException("erase failure at block " + block);
-        }
-        byte[] erased = new byte[pageSize + oobSize];
-        Arrays.fill(erased, (byte) 0xff);
-        for (int p = 0; p < pages; p++) {
-            file.write(ByteBuffer.wrap(erased), pageOffset(block, p));
-            programmed.clear(block * pagesPerBlock + p);
-        }
-        eraseCounts[block]++;
-        writeMetadata();
-        if (pages < pagesPerBlock) {
-            powerLost = true;
-            throw new IOException(path + ": power lost while erasing block " + block);
+    public void eraseBlock(int block) throws IOException {
+        lock.lock();
+        try {
+            checkBlock(block);
+            checkWritable();
+            log.add(new Operation("erase", block, -1));
+            steps++;
+            int pages = stepsLeft-- <= 0 ? pagesPerBlock / 2 : pagesPerBlock;
+            if (failErase.get(block) && pages == pagesPerBlock) {
+                throw new IOException("erase failure at block " + block);
+            }
+            byte[] erased = new byte[pageSize + oobSize];
+            Arrays.fill(erased, (byte) 0xff);
+            for (int p = 0; p < pages; p++) {
+                file.write(ByteBuffer.wrap(erased), pageOffset(block, p));
+                programmed.clear(block * pagesPerBlock + p);
+            }
+            eraseCounts[block]++;
+            writeMetadata();
+            if (pages < pagesPerBlock) {
+                powerLost = true;
+                throw new IOException(path + ": power lost while erasing block " + block);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
     // ---- fault injection
 
     /** The power goes after {@code n} more program or erase steps; the one after is cut short. */
-    public synchronized void cutPowerAfterSteps(long n) {
-        stepsLeft = n;
+    public void cutPowerAfterSteps(long n) {
+        lock.lock();
+        try {
+            stepsLeft = n;
+        } finally {
+            lock.unlock();
+        }
     }
 
-    public synchronized boolean powerLost() {
-        return powerLost;
+    /** Programs and erases so far, the panic path's included: the steps a power cut counts. */
+    public long steps() {
+        return steps;
+    }
+
+    public boolean powerLost() {
+        lock.lock();
+        try {
+            return powerLost;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** From now on programs (or erases) of this block fail, as when a block wears out. */
-    public synchronized void failPrograms(int block) {
-        failProgram.set(block);
+    public void failPrograms(int block) {
+        lock.lock();
+        try {
+            failProgram.set(block);
+        } finally {
+            lock.unlock();
+        }
     }
 
-    public synchronized void failErases(int block) {
-        failErase.set(block);
+    public void failErases(int block) {
+        lock.lock();
+        try {
+            failErase.set(block);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Flips one bit of a page's stored data, as charge leaking from a cell does. */
-    public synchronized void flipBit(int block, int page, int bit) throws IOException {
-        checkPage(block, page);
-        long at = pageOffset(block, page) + bit / 8;
-        ByteBuffer b = ByteBuffer.allocate(1);
-        read(at, b);
-        b.put(0, (byte) (b.get(0) ^ (1 << (bit % 8))));
-        file.write(b.clear(), at);
+    public void flipBit(int block, int page, int bit) throws IOException {
+        lock.lock();
+        try {
+            checkPage(block, page);
+            long at = pageOffset(block, page) + bit / 8;
+            ByteBuffer b = ByteBuffer.allocate(1);
+            read(at, b);
+            b.put(0, (byte) (b.get(0) ^ (1 << (bit % 8))));
+            file.write(b.clear(), at);
+        } finally {
+            lock.unlock();
+        }
     }
 
     // ---- the image
 
-    private void markProgrammed(int index) throws IOException {
+    /** Sets the page's bit, and writes the one byte of the image's bitmap that holds it. */
+    private void markProgrammed(int index, ByteBuffer oneByte) throws IOException {
         programmed.set(index);
-        writeMetadata();
+        int first = index / 8 * 8;
+        int bits = 0;
+        for (int i = 0; i < 8; i++) {
+            bits |= programmed.get(first + i) ? 1 << i : 0;
+        }
+        oneByte.clear();
+        oneByte.put((byte) bits).flip();
+        write(oneByte, HEADER + (long) pagesPerBlock * blocks * (pageSize + oobSize) + blocks * 4L + index / 8);
     }
 
     private void writeMetadata() throws IOException {
@@ -382,6 +529,13 @@ public final class NandChip implements Closeable {
 
     private long pageOffset(int block, int page) {
         return HEADER + ((long) block * pagesPerBlock + page) * (pageSize + oobSize);
+    }
+
+    private void write(ByteBuffer src, long at) throws IOException {
+        long pos = at;
+        while (src.hasRemaining()) {
+            pos += file.write(src, pos);
+        }
     }
 
     private void read(long at, ByteBuffer dst) throws IOException {
@@ -401,6 +555,13 @@ public final class NandChip implements Closeable {
         }
     }
 
+    private void checkWritable() throws IOException {
+        if (readOnly) {
+            throw new PstoreException(path + " is open read-only");
+        }
+        checkPower();
+    }
+
     private void checkBlock(int block) throws IOException {
         if (block < 0 || block >= blocks) {
             throw new IOException("block " + block + " is not one of the chip's " + blocks);
@@ -415,8 +576,15 @@ public final class NandChip implements Closeable {
     }
 
     @Override
-    public synchronized void close() throws IOException {
-        file.force(true);
-        file.close();
+    public void close() throws IOException {
+        lock.lock();
+        try {
+            if (!readOnly) {
+                file.force(true);
+            }
+        } finally {
+            lock.unlock();
+            partition.close(); // the image closes with its last user
+        }
     }
 }

@@ -18,7 +18,7 @@ public final class NandImages {
     public static NandChip openOrFormat(Path path, String pageSize, String oobSize, String pagesPerBlock, String blocks,
                                         String badBlocks) throws PstoreException {
         if (Files.exists(path) || blocks == null || blocks.isBlank()) {
-            return NandChip.open(path);
+            return NandChip.open(path, false);
         }
         return format(path, pageSize, oobSize, pagesPerBlock, blocks, badBlocks);
     }

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.pstore.api.PstoreException;
 import org.pstore.api.device.DeviceFigures;
@@ -12,6 +13,7 @@ import org.pstore.api.device.DeviceFigures.Figure;
 import org.pstore.api.device.DeviceFigures.Part;
 import org.pstore.api.device.SkipZoneException;
 import org.pstore.api.device.StorageDevice;
+import org.pstore.driver.file.PanicLock;
 
 /**
  * pstore on NAND, as Linux's mtdpstore, done right. Holds kmsg zones only: a zone is a whole
@@ -42,13 +44,15 @@ public final class NandPstoreDevice implements StorageDevice {
     private final int pagesPerZone;
     private final int zonesPerBlock;
     private final int zones;
-    private final BitSet used = new BitSet();
-    private final BitSet removed = new BitSet();
-    private final BitSet bad = new BitSet();
+    /** Sized for every zone up front, so that the panic path's marks never grow them. */
+    private final BitSet used;
+    private final BitSet removed;
+    private final BitSet bad;
     private final ByteBuffer page;
-    /** The zone being written, prepared up front so that a panic write allocates nothing here. */
-    private final byte[] zoneBuffer;
-    private final ByteBuffer zoneView;
+    /** Every command holds it; a panic write waits for it a bounded time only. */
+    private final ReentrantLock lock = new ReentrantLock();
+    /** The block of the zone a panic wrote, whose next block the next normal write frees; or -1. */
+    private int panicBlock = -1;
 
     /** The device on a chip that is closed again when the device cannot be made. */
     public static NandPstoreDevice open(NandChip chip, String name, int zoneSize) throws PstoreException {
@@ -76,9 +80,10 @@ public final class NandPstoreDevice implements StorageDevice {
         this.pagesPerZone = zoneSize / pageSize;
         this.zonesPerBlock = chip.blockSize() / zoneSize;
         this.zones = zonesPerBlock * chip.blocks();
+        this.used = new BitSet(zones);
+        this.removed = new BitSet(zones);
+        this.bad = new BitSet(chip.blocks());
         this.page = ByteBuffer.allocate(pageSize);
-        this.zoneBuffer = new byte[zoneSize];
-        this.zoneView = ByteBuffer.wrap(zoneBuffer);
         try {
             scan();
         } catch (IOException e) {
@@ -131,14 +136,6 @@ public final class NandPstoreDevice implements StorageDevice {
         return true;
     }
 
-    private boolean allZero(byte[] data, int from) {
-        for (int i = from; i < from + pageSize; i++) {
-            if (data[i] != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     private static boolean erased(byte[] bytes) {
         for (byte v : bytes) {
@@ -164,36 +161,68 @@ public final class NandPstoreDevice implements StorageDevice {
     }
 
     @Override
-    public synchronized void read(long position, ByteBuffer dst) throws IOException {
-        int zone = zoneOf(position, dst.remaining());
-        if (bad.get(blockOf(zone))) {
-            throw new SkipZoneException("kmsg zone " + zone + " is in bad block " + blockOf(zone));
-        }
-        if (!used.get(zone)) {
+    public void read(long position, ByteBuffer dst) throws IOException {
+        lock.lock();
+        try {
+            int zone = zoneOf(position, dst.remaining());
+            if (bad.get(blockOf(zone))) {
+                throw new SkipZoneException("kmsg zone " + zone + " is in bad block " + blockOf(zone));
+            }
+            if (!used.get(zone)) {
+                while (dst.hasRemaining()) {
+                    dst.put((byte) 0xff); // erased flash: no zone header, an empty zone
+                }
+                return;
+            }
+            long pos = position;
             while (dst.hasRemaining()) {
-                dst.put((byte) 0xff); // erased flash: no zone header, an empty zone
+                int p = (int) (pos / pageSize);
+                int at = (int) (pos % pageSize);
+                page.clear();
+                if (!chip.isProgrammed(p / chip.pagesPerBlock(), p % chip.pagesPerBlock())) {
+                    // the zeros after a record, which its write left unprogrammed (a reclaim writes them back)
+                    Arrays.fill(page.array(), (byte) 0);
+                } else if (chip.readPage(p / chip.pagesPerBlock(), p % chip.pagesPerBlock(), page).uncorrectable() > 0) {
+                    throw new IOException("uncorrectable ECC error in page " + (p % chip.pagesPerBlock()) + " of block "
+                            + p / chip.pagesPerBlock() + " (kmsg zone " + zone + ")");
+                }
+                int n = Math.min(dst.remaining(), pageSize - at);
+                dst.put(page.array(), at, n);
+                pos += n;
             }
-            return;
-        }
-        long pos = position;
-        while (dst.hasRemaining()) {
-            int p = (int) (pos / pageSize);
-            int at = (int) (pos % pageSize);
-            page.clear();
-            NandChip.ReadResult r = chip.readPage(p / chip.pagesPerBlock(), p % chip.pagesPerBlock(), page);
-            if (r.uncorrectable() > 0) {
-                throw new IOException("uncorrectable ECC error in page " + (p % chip.pagesPerBlock()) + " of block "
-                        + p / chip.pagesPerBlock() + " (kmsg zone " + zone + ")");
-            }
-            int n = Math.min(dst.remaining(), pageSize - at);
-            dst.put(page.array(), at, n);
-            pos += n;
+        } finally {
+            lock.unlock();
         }
     }
 
     /** Takes whole zones only, as mtdpstore: the engine writes a kmsg zone in one piece. */
     @Override
-    public synchronized void write(long position, ByteBuffer src) throws IOException {
+    public void write(long position, ByteBuffer src) throws IOException {
+        lock.lock();
+        try {
+            freeAZoneAfterAPanic();
+            int zone = freeZone(position, src);
+            int block = blockOf(zone);
+            used.set(zone);
+            try {
+                programZone(zone, src, false);
+            } catch (IOException e) {
+                if (chip.powerLost()) {
+                    throw e;
+                }
+                // the block wears out: mark it bad, never program it again, let the record go elsewhere
+                markBad(block);
+                keepAZoneFree(block);
+                throw new SkipZoneException("program failed in block " + block + ", now marked bad: " + e.getMessage());
+            }
+            keepAZoneFree(block);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The zone a write of {@code src} at {@code position} takes, if it is free to take it. */
+    private int freeZone(long position, ByteBuffer src) throws IOException {
         if (position % zoneSize != 0 || src.remaining() != zoneSize) {
             throw new PstoreException("NAND takes whole kmsg zones of " + zoneSize + " bytes, not " + src.remaining()
                     + " bytes at " + position + " (pmsg, console and ftrace zones need a block device)");
@@ -206,20 +235,7 @@ public final class NandPstoreDevice implements StorageDevice {
         if (used.get(zone) || removed.get(zone)) {
             throw new SkipZoneException("kmsg zone " + zone + " is already programmed");
         }
-        used.set(zone);
-        src.get(zoneBuffer);
-        try {
-            programZone(zone, zoneBuffer);
-        } catch (IOException e) {
-            if (chip.powerLost()) {
-                throw e;
-            }
-            // the block wears out: mark it bad, never program it again, let the record go elsewhere
-            markBad(block);
-            keepAZoneFree(block);
-            throw new SkipZoneException("program failed in block " + block + ", now marked bad: " + e.getMessage());
-        }
-        keepAZoneFree(block);
+        return zone;
     }
 
     /**
@@ -227,16 +243,26 @@ public final class NandPstoreDevice implements StorageDevice {
      * stay erased (pstore writes zeros after a record, where nobody reads), which leaves the last
      * page free for a tombstone.
      */
-    private void programZone(int zone, byte[] data) throws IOException {
+    private void programZone(int zone, ByteBuffer data, boolean panic) throws IOException {
+        int start = data.position();
         int pages = pagesPerZone;
-        while (pages > 1 && allZero(data, (pages - 1) * pageSize)) {
+        while (pages > 1 && allZero(data, start + (pages - 1) * pageSize)) {
             pages--;
         }
         int block = blockOf(zone);
-        for (int p = 0; p < pages; p++) {
-            ByteBuffer view = data == zoneBuffer ? zoneView : ByteBuffer.wrap(data);
-            view.limit((p + 1) * pageSize).position(p * pageSize);
-            chip.programPage(block, (zone % zonesPerBlock) * pagesPerZone + p, view);
+        int limit = data.limit();
+        try {
+            for (int p = 0; p < pages; p++) {
+                data.limit(start + (p + 1) * pageSize).position(start + p * pageSize);
+                int page = (zone % zonesPerBlock) * pagesPerZone + p;
+                if (panic) {
+                    chip.panicProgramPage(block, page, data);
+                } else {
+                    chip.programPage(block, page, data);
+                }
+            }
+        } finally {
+            data.limit(limit).position(limit);
         }
     }
 
@@ -245,9 +271,42 @@ public final class NandPstoreDevice implements StorageDevice {
         return true;
     }
 
+    /**
+     * Like mtdpstore_panic_write: programs a free zone (one {@link #keepAZoneFree} kept for it)
+     * straight from {@code src}, never erases or reclaims, and a zone that is not free is skipped;
+     * the next normal write frees a zone again.
+     * Waits at most {@link PanicLock#WAIT_MS} for a write in progress, then programs anyway;
+     * allocates nothing.
+     */
     @Override
     public void panicWrite(long position, ByteBuffer src) throws IOException {
-        write(position, src);
+        boolean locked = PanicLock.lockBriefly(lock);
+        try {
+            int zone = freeZone(position, src);
+            used.set(zone);
+            try {
+                programZone(zone, src, true);
+                panicBlock = blockOf(zone);
+            } catch (IOException e) {
+                if (chip.powerLost()) {
+                    throw e;
+                }
+                throw new SkipZoneException("panic program failed in kmsg zone " + zone + ": " + e.getMessage());
+            }
+        } finally {
+            if (locked) {
+                lock.unlock();
+            }
+        }
+    }
+
+    private boolean allZero(ByteBuffer data, int from) {
+        for (int i = from; i < from + pageSize; i++) {
+            if (data.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** pstore's erase: the zone is removed; its block is erased once none of its zones is in use. */
@@ -257,23 +316,38 @@ public final class NandPstoreDevice implements StorageDevice {
     }
 
     @Override
-    public synchronized void erase(long position, long length) throws IOException {
-        int zone = zoneOf(position, 0);
-        int block = blockOf(zone);
-        if (!used.get(zone)) {
-            return;
+    public void erase(long position, long length) throws IOException {
+        lock.lock();
+        try {
+            int zone = zoneOf(position, 0);
+            freeAZoneAfterAPanic();
+            int block = blockOf(zone);
+            if (!used.get(zone)) {
+                return;
+            }
+            used.clear(zone);
+            removed.set(zone);
+            if (used.get(block * zonesPerBlock, (block + 1) * zonesPerBlock).isEmpty()) {
+                eraseBlock(block);
+                return;
+            }
+            // the block must wait; a tombstone in the zone's last page keeps the removal over a restart
+            int last = (zone % zonesPerBlock) * pagesPerZone + pagesPerZone - 1;
+            if (pagesPerZone > 1 && !chip.isProgrammed(block, last)) {
+                ByteBuffer tombstone = ByteBuffer.allocate(pageSize);
+                chip.programPage(block, last, tombstone);
+            }
+        } finally {
+            lock.unlock();
         }
-        used.clear(zone);
-        removed.set(zone);
-        if (used.get(block * zonesPerBlock, (block + 1) * zonesPerBlock).isEmpty()) {
-            eraseBlock(block);
-            return;
-        }
-        // the block must wait; a tombstone in the zone's last page keeps the removal over a restart
-        int last = (zone % zonesPerBlock) * pagesPerZone + pagesPerZone - 1;
-        if (pagesPerZone > 1 && !chip.isProgrammed(block, last)) {
-            ByteBuffer tombstone = ByteBuffer.allocate(pageSize);
-            chip.programPage(block, last, tombstone);
+    }
+
+    /** The security step a panic left for the next normal write or erase. */
+    private void freeAZoneAfterAPanic() throws IOException {
+        if (panicBlock >= 0) {
+            int after = panicBlock;
+            panicBlock = -1;
+            keepAZoneFree(after);
         }
     }
 
@@ -324,7 +398,7 @@ public final class NandPstoreDevice implements StorageDevice {
             if (keep[z] != null) {
                 int zone = block * zonesPerBlock + z;
                 used.set(zone);
-                programZone(zone, keep[z]); // at its own offset, unlike mtdpstore
+                programZone(zone, ByteBuffer.wrap(keep[z]), false); // at its own offset, unlike mtdpstore
             }
         }
         return true;

@@ -51,7 +51,7 @@ class NandChipTest {
             chip.programPage(1, 2, page(0x11));
             assertEquals(2, chip.log().stream().filter(o -> o.kind().equals("program")).count());
         }
-        try (NandChip chip = NandChip.open(dir.resolve("nand.img"))) {
+        try (NandChip chip = NandChip.open(dir.resolve("nand.img"), false)) {
             assertArrayEquals(page(0x11).array(), read(chip, 1, 2), "kept in the image");
             assertEquals(1, chip.eraseCount(1));
             assertTrue(chip.isProgrammed(1, 2));
@@ -100,13 +100,13 @@ class NandChipTest {
             assertThrows(IOException.class, () -> chip.eraseBlock(5));
             assertTrue(chip.powerLost());
         }
-        try (NandChip chip = NandChip.open(dir.resolve("nand.img"))) {
+        try (NandChip chip = NandChip.open(dir.resolve("nand.img"), false)) {
             assertArrayEquals(page(0xff).array(), read(chip, 5, 0), "the first half of the block was erased");
             assertArrayEquals(page(0x00).array(), read(chip, 5, 7), "the second half was not");
             chip.cutPowerAfterSteps(0);
             assertThrows(IOException.class, () -> chip.programPage(6, 0, page(0x00)));
         }
-        try (NandChip chip = NandChip.open(dir.resolve("nand.img"))) {
+        try (NandChip chip = NandChip.open(dir.resolve("nand.img"), false)) {
             ByteBuffer b = ByteBuffer.allocate(2048);
             assertTrue(chip.readPage(6, 0, b).uncorrectable() > 0, "a half-programmed page fails its ECC");
         }
@@ -118,6 +118,6 @@ class NandChipTest {
         assertThrows(PstoreException.class, () -> NandChip.format(dir.resolve("b.img"), 2048, 8, 8, 8, Set.of()));
         assertThrows(PstoreException.class, () -> NandChip.format(dir.resolve("c.img"), 2048, 64, 8, 1, Set.of()));
         assertThrows(PstoreException.class, () -> NandChip.format(dir.resolve("d.img"), 2048, 64, 8, 8, Set.of(9)));
-        assertThrows(PstoreException.class, () -> NandChip.open(dir.resolve("none.img")));
+        assertThrows(PstoreException.class, () -> NandChip.open(dir.resolve("none.img"), false));
     }
 }

@@ -38,7 +38,7 @@ class NandPstoreDeviceTest {
     }
 
     NandPstoreDevice reopen() throws PstoreException {
-        return NandPstoreDevice.open(NandChip.open(dir.resolve("nand.img")), "nand", ZONE);
+        return NandPstoreDevice.open(NandChip.open(dir.resolve("nand.img"), false), "nand", ZONE);
     }
 
     static String text(int i) {
@@ -169,9 +169,9 @@ class NandPstoreDeviceTest {
         NandChip chip = NandChip.format(dir.resolve("n.img"), 2048, 64, 8, 4, Set.of());
         PstoreException e = assertThrows(PstoreException.class, () -> NandPstoreDevice.open(chip, "n", 3072));
         assertTrue(e.getMessage().contains("whole number of 2048-byte pages"), e.getMessage());
-        assertThrows(PstoreException.class, () -> NandPstoreDevice.open(NandChip.open(dir.resolve("n.img")), "n", 6144));
-        assertThrows(PstoreException.class, () -> NandPstoreDevice.open(NandChip.open(dir.resolve("n.img")), "n", 32768));
-        try (NandPstoreDevice d = NandPstoreDevice.open(NandChip.open(dir.resolve("n.img")), "n", 4096)) {
+        assertThrows(PstoreException.class, () -> NandPstoreDevice.open(NandChip.open(dir.resolve("n.img"), false), "n", 6144));
+        assertThrows(PstoreException.class, () -> NandPstoreDevice.open(NandChip.open(dir.resolve("n.img"), false), "n", 32768));
+        try (NandPstoreDevice d = NandPstoreDevice.open(NandChip.open(dir.resolve("n.img"), false), "n", 4096)) {
             PstoreException ring = assertThrows(PstoreException.class, () -> d.write(12, ByteBuffer.allocate(100)));
             assertTrue(ring.getMessage().contains("whole kmsg zones"), ring.getMessage());
         }

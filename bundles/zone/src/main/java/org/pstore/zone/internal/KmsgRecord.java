@@ -32,7 +32,12 @@ final class KmsgRecord {
     }
 
     Instant time() {
-        long seconds = Math.max(Instant.MIN.getEpochSecond(), Math.min(Instant.MAX.getEpochSecond(), header.seconds()));
+        // clamped to what a date can show in any time zone (a day inside LocalDateTime's years,
+        // which end before Instant's): a damaged header's far past or future must not break a
+        // listing whose record text may still be good
+        long earliest = java.time.LocalDateTime.MIN.plusDays(1).toEpochSecond(java.time.ZoneOffset.UTC);
+        long latest = java.time.LocalDateTime.MAX.minusDays(1).toEpochSecond(java.time.ZoneOffset.UTC);
+        long seconds = Math.max(earliest, Math.min(latest, header.seconds()));
         return Instant.ofEpochSecond(seconds, Math.floorMod(header.nanos(), 1_000_000_000L));
     }
 }
