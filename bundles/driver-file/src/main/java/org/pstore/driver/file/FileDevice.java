@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 
 import org.pstore.api.PstoreException;
+import org.pstore.api.device.PartitionLock;
 import org.pstore.api.device.StorageDevice;
 
 /**

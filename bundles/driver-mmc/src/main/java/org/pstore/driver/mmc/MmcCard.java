@@ -17,8 +17,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
 import org.pstore.api.PstoreException;
-import org.pstore.driver.file.PanicLock;
-import org.pstore.driver.file.PartitionLock;
+import org.pstore.api.device.PanicLock;
+import org.pstore.api.device.PartitionLock;
 
 /**
  * A simulated eMMC/SD card kept in an image file, faithful where pstore can go wrong on a real one:

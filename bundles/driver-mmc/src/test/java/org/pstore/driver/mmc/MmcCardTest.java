@@ -17,7 +17,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pstore.api.PstoreException;
-import org.pstore.driver.file.PartitionLock;
+import org.pstore.api.device.PartitionLock;
 
 class MmcCardTest {
 

@@ -18,8 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
 import org.pstore.api.PstoreException;
-import org.pstore.driver.file.PanicLock;
-import org.pstore.driver.file.PartitionLock;
+import org.pstore.api.device.PanicLock;
+import org.pstore.api.device.PartitionLock;
 
 /**
  * A simulated NAND flash chip kept in an image file, strict where flash is strict:

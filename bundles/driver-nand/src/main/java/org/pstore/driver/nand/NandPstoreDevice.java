@@ -3,6 +3,7 @@ package org.pstore.driver.nand;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -13,7 +14,7 @@ import org.pstore.api.device.DeviceFigures.Figure;
 import org.pstore.api.device.DeviceFigures.Part;
 import org.pstore.api.device.SkipZoneException;
 import org.pstore.api.device.StorageDevice;
-import org.pstore.driver.file.PanicLock;
+import org.pstore.api.device.PanicLock;
 
 /**
  * pstore on NAND, as Linux's mtdpstore, done right. Holds kmsg zones only: a zone is a whole
@@ -438,7 +439,16 @@ public final class NandPstoreDevice implements StorageDevice {
 
     /** The chip's figures, and per block: good or bad, erase count, zones used (U), removed (R) or free (.). */
     @Override
-    public synchronized DeviceFigures figures() {
+    public DeviceFigures figures() {
+        lock.lock();
+        try {
+            return figuresLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private DeviceFigures figuresLocked() {
         List<Figure> chipFigures = List.of(
                 new Figure("nand", String.valueOf(chip.path())),
                 Figure.of("page", pageSize),

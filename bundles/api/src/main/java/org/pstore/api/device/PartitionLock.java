@@ -1,4 +1,4 @@
-package org.pstore.driver.file;
+package org.pstore.api.device;
 
 import java.io.Closeable;
 import java.io.IOException;
