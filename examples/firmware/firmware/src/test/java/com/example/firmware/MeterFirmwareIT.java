@@ -24,6 +24,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.util.tracker.ServiceTracker;
+import org.pstore.api.BackendStatus;
 import org.pstore.api.Pstore;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.PstoreRegistry;
@@ -51,10 +52,10 @@ public class MeterFirmwareIT {
         String token = UUID.randomUUID().toString().substring(0, 8);
         double first = 1000 + Math.abs(token.hashCode() % 1000);
         Path meter = Path.of("meter.txt");
-        int oopsBefore = service(PstoreRegistry.class).status().oopsCount();
+        int oopsBefore = oopsCount();
 
         Files.writeString(meter, first + "\n" + (first + 1.5) + "\nE#R!-" + token + "\n", UTF_8);
-        await("the meter reader's Oops", () -> service(PstoreRegistry.class).status().oopsCount() > oopsBefore);
+        await("the meter reader's Oops", () -> oopsCount() > oopsBefore);
         Files.delete(meter); // the faulty meter is disconnected before the restart
 
         restartFirmware();
@@ -90,6 +91,12 @@ public class MeterFirmwareIT {
         for (Bundle b : bundles) {
             b.start();
         }
+    }
+
+    /** The active backend's persistent oops counter, 0 while none is active. */
+    int oopsCount() throws InterruptedException {
+        BackendStatus.Active active = service(PstoreRegistry.class).status().active();
+        return active == null ? 0 : active.oopsCount();
     }
 
     <T> T service(Class<T> type) throws InterruptedException {

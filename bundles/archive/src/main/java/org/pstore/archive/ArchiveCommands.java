@@ -1,4 +1,4 @@
-package org.pstore.shell;
+package org.pstore.archive;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -18,9 +17,10 @@ import org.pstore.api.archive.ArchiveRun;
 import org.pstore.api.archive.Crash;
 import org.pstore.api.archive.CrashArchive;
 
-/** The {@code pstore:} commands of the crash archive. */
-@Component(service = ArchiveCommands.class)
-@GogoCommand(scope = "pstore", function = {"archive", "crashes", "show"})
+/** The {@code pstore:} commands of the crash archive, for a firmware with a Gogo shell. */
+// the command properties by hand: @GogoCommand would make Gogo a requirement of the archive
+@Component(service = ArchiveCommands.class, property = {"osgi.command.scope=pstore",
+        "osgi.command.function=archive", "osgi.command.function=crashes", "osgi.command.function=show"})
 public class ArchiveCommands {
 
     private final CrashArchive archive;
