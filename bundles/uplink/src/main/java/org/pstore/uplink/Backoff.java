@@ -8,21 +8,21 @@ import java.util.random.RandomGenerator;
  * a random time between half and all of min * 2^n, capped at max, so that a fleet whose broker
  * comes back does not reconnect in one wave.
  */
-final class Backoff {
+public final class Backoff {
 
     private final long minMillis;
     private final long maxMillis;
     private final RandomGenerator random;
     private int failures;
 
-    Backoff(Duration min, Duration max, RandomGenerator random) {
+    public Backoff(Duration min, Duration max, RandomGenerator random) {
         this.minMillis = Math.max(1, min.toMillis());
         this.maxMillis = Math.max(minMillis, max.toMillis());
         this.random = random;
     }
 
     /** The wait after one more failure. */
-    long nextMillis() {
+    public long nextMillis() {
         long ceiling = minMillis << Math.min(failures, 30);
         ceiling = ceiling <= 0 || ceiling > maxMillis ? maxMillis : ceiling;
         failures++;
@@ -30,7 +30,7 @@ final class Backoff {
     }
 
     /** A connection succeeded: the next failure starts from min again. */
-    void reset() {
+    public void reset() {
         failures = 0;
     }
 }

@@ -59,7 +59,7 @@ public final class UplinkClient implements Closeable {
     private boolean closed;                                    // guarded by lock
 
     private SentLog log;
-    private MqttAsyncClient client;
+    private volatile MqttAsyncClient client; // a fresh one per connection (Paho 1.2.5 cannot always reconnect a client)
     private ExecutorService requests;
     private Thread sender;
 
@@ -102,12 +102,11 @@ public final class UplinkClient implements Closeable {
             present.stream().filter(id -> !log.contains(id)).forEach(pending::add);
         }
         try {
-            client = new MqttAsyncClient(settings.broker(), "pstore-uplink-" + settings.gatewayId(),
-                    new MemoryPersistence());
-        } catch (MqttException e) {
+            // Paho checks a URI when it is set: a bad one is refused at start, not at each attempt
+            new MqttConnectOptions().setServerURIs(new String[] {settings.broker()});
+        } catch (IllegalArgumentException e) {
             throw new IOException("broker URI '" + settings.broker() + "': " + e.getMessage(), e);
         }
-        client.setCallback(new Callback());
         requests = Executors.newSingleThreadExecutor(r -> daemon(r, "pstore-uplink-requests-" + settings.gatewayId()));
         sender = daemon(this::send, "pstore-uplink-" + settings.gatewayId());
         sender.start();
@@ -143,7 +142,8 @@ public final class UplinkClient implements Closeable {
 
     public UplinkStatus status() {
         synchronized (lock) {
-            return new UplinkStatus(settings.broker(), settings.gatewayId(), client != null && client.isConnected(),
+            MqttAsyncClient c = client;
+            return new UplinkStatus(settings.broker(), settings.gatewayId(), c != null && c.isConnected(),
                     pending.size(), log == null ? 0 : log.size(), lastError);
         }
     }
@@ -176,7 +176,8 @@ public final class UplinkClient implements Closeable {
                         return;
                     }
                 }
-                if (!client.isConnected()) {
+                MqttAsyncClient c = client;
+                if (c == null || !c.isConnected()) {
                     connect();
                 }
                 if (next == null) {
@@ -208,6 +209,8 @@ public final class UplinkClient implements Closeable {
     }
 
     private void connect() throws MqttException {
+        discard(client);
+        client = null;
         MqttConnectOptions o = new MqttConnectOptions();
         o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
         o.setCleanSession(true); // what is not acknowledged is in the archive, not in a broker session
@@ -221,15 +224,36 @@ public final class UplinkClient implements Closeable {
         if (!settings.password().isEmpty()) {
             o.setPassword(settings.password().toCharArray());
         }
-        client.connect(o).waitForCompletion(CONNECT_TIMEOUT_MILLIS);
+        MqttAsyncClient c = new MqttAsyncClient(settings.broker(), "pstore-uplink-" + settings.gatewayId(),
+                new MemoryPersistence());
+        c.setCallback(new Callback());
         try {
-            client.subscribe(Topics.commands(settings.topicPrefix(), settings.gatewayId()), 1)
+            c.connect(o).waitForCompletion(CONNECT_TIMEOUT_MILLIS);
+            c.subscribe(Topics.commands(settings.topicPrefix(), settings.gatewayId()), 1)
                     .waitForCompletion(CONNECT_TIMEOUT_MILLIS);
         } catch (MqttException e) {
-            client.disconnectForcibly(0, 0, false);
+            discard(c);
             throw e;
         }
+        client = c;
         backoff.reset();
+    }
+
+    /** Ends a client whatever its state; its unacknowledged publishes fail and are sent again. */
+    private static void discard(MqttAsyncClient c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.disconnectForcibly(0, 0, false);
+        } catch (MqttException notConnected) {
+            // nothing to disconnect
+        }
+        try {
+            c.close(true);
+        } catch (MqttException e) {
+            // closed with force: nothing is left to release
+        }
     }
 
     /** The oldest crash to send now, or null after waiting a while for one. */
@@ -298,7 +322,11 @@ public final class UplinkClient implements Closeable {
 
     private void publish(Outgoing out) throws MqttException {
         try {
-            client.publish(Topics.crash(settings.topicPrefix(), settings.gatewayId(), out.id), out.payload, 1, false,
+            MqttAsyncClient c = client;
+            if (c == null) {
+                throw new MqttException(MqttException.REASON_CODE_CLIENT_NOT_CONNECTED);
+            }
+            c.publish(Topics.crash(settings.topicPrefix(), settings.gatewayId(), out.id), out.payload, 1, false,
                     out, new Acknowledged());
         } catch (MqttException e) {
             notSent(out, describe(e));
@@ -372,7 +400,11 @@ public final class UplinkClient implements Closeable {
     private void answer(String command, byte[] body) {
         RemoteRequests.Reply reply = remote.handle(command, body);
         try {
-            client.publish(Topics.reply(settings.topicPrefix(), settings.gatewayId(), reply.requestId()),
+            MqttAsyncClient c = client;
+            if (c == null) {
+                throw new MqttException(MqttException.REASON_CODE_CLIENT_NOT_CONNECTED);
+            }
+            c.publish(Topics.reply(settings.topicPrefix(), settings.gatewayId(), reply.requestId()),
                     reply.toJson(), 1, false);
         } catch (MqttException e) {
             problem("reply to " + command + " request " + reply.requestId() + " not sent: " + describe(e));
@@ -403,18 +435,15 @@ public final class UplinkClient implements Closeable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        MqttAsyncClient c = client;
         try {
-            if (client.isConnected()) {
-                client.disconnect(1000).waitForCompletion(2000);
+            if (c != null && c.isConnected()) {
+                c.disconnect(1000).waitForCompletion(2000);
             }
         } catch (MqttException e) {
             problem("disconnect: " + describe(e));
         } finally {
-            try {
-                client.close();
-            } catch (MqttException e) {
-                problem("close: " + describe(e));
-            }
+            discard(c);
             log.close();
         }
     }
