@@ -23,7 +23,7 @@ import org.pstore.uplink.Topics;
 
 /**
  * Subscribes to every gateway's crashes (through a shared subscription when a group is given) and
- * hands each message to the {@link CrashStore} on one writer thread; the PUBACK goes only once the
+ * hands each message to the {@link CrashStore} on a few writer threads; the PUBACK goes only once the
  * store returned, so a crash is either durable or redelivered. The broker keeps the session
  * (clean session off) while the collector is away; a lost connection is made again with backoff.
  */
@@ -41,7 +41,10 @@ public final class Collector implements Closeable {
     private final Settings settings;
     private final CrashStore store;
     private final PrintStream out;
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> new Thread(r, "pstore-collector-writer"));
+    /** Writers: each crash takes several forces, which the disk overlaps when several are waiting. */
+    private static final int WRITERS = 4;
+
+    private final ExecutorService writer = Executors.newFixedThreadPool(WRITERS, r -> new Thread(r, "pstore-collector-writer"));
     private final Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30), RandomGenerator.getDefault());
     private final Thread keeper = new Thread(this::keepConnected, "pstore-collector-connection");
     private final Object lock = new Object();
