@@ -120,6 +120,17 @@ public final class Collector implements Closeable {
         }
     }
 
+    private void dropConnection(MqttAsyncClient c) {
+        synchronized (lock) {
+            if (client != c || closed) {
+                return;
+            }
+            lost = true;
+            lock.notifyAll();
+        }
+        discard(c);
+    }
+
     private static void discard(MqttAsyncClient c) {
         try {
             c.disconnectForcibly(0, 0, false);
@@ -178,7 +189,9 @@ public final class Collector implements Closeable {
         try {
             r = store.store(topic, message.getPayload());
         } catch (IOException | RuntimeException e) {
-            log("not stored (not acknowledged; the broker delivers it again): " + topic + ": " + e);
+            // not acknowledged; Mosquitto sends an unacknowledged message again only on a new connection
+            log("not stored, trying again on a new connection: " + topic + ": " + e);
+            dropConnection(from);
             return;
         }
         switch (r.outcome()) {

@@ -2,9 +2,6 @@ package org.pstore.uplink;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -18,7 +15,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import com.google.gson.stream.JsonWriter;
 
 /**
  * One crash as it travels: {@code {"id": ..., "meta": <meta.json>, "files": {name: base64}}}.
@@ -67,31 +63,28 @@ public record CrashMessage(String id, String metaJson, Map<String, byte[]> files
         return files.values().stream().mapToLong(b -> b.length).sum();
     }
 
-    /** The message's JSON, UTF-8. */
+    /**
+     * The message's JSON, UTF-8, written straight as bytes: ids and file names are safe names and
+     * base64 is ASCII, so nothing needs escaping, and meta.json goes in as it is.
+     */
     public byte[] toJson() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, size() * 4 / 3 + 1024));
-        try (Writer w = new OutputStreamWriter(bytes, StandardCharsets.UTF_8); JsonWriter json = new JsonWriter(w)) {
-            write(json);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        Base64.Encoder base64 = Base64.getEncoder();
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, size() * 4 / 3 + 1024));
+        ascii(out, "{\"id\":\"" + id + "\",\"meta\":");
+        out.writeBytes(metaJson == null ? "null".getBytes(StandardCharsets.US_ASCII) : metaJson.getBytes(StandardCharsets.UTF_8));
+        ascii(out, ",\"files\":{");
+        String separator = "\"";
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            ascii(out, separator + f.getKey() + "\":\"");
+            out.writeBytes(base64.encode(f.getValue()));
+            separator = "\",\"";
         }
-        return bytes.toByteArray();
+        ascii(out, files.isEmpty() ? "}}" : "\"}}");
+        return out.toByteArray();
     }
 
-    /** Writes the message as one JSON object. */
-    public void write(JsonWriter json) throws IOException {
-        Base64.Encoder base64 = Base64.getEncoder();
-        json.beginObject().name("id").value(id).name("meta");
-        if (metaJson == null) {
-            json.nullValue();
-        } else {
-            json.jsonValue(metaJson); // checked to be one JSON object when read
-        }
-        json.name("files").beginObject();
-        for (Map.Entry<String, byte[]> f : files.entrySet()) {
-            json.name(f.getKey()).value(base64.encodeToString(f.getValue()));
-        }
-        json.endObject().endObject();
+    private static void ascii(ByteArrayOutputStream out, String text) {
+        out.writeBytes(text.getBytes(StandardCharsets.US_ASCII));
     }
 
     /**

@@ -10,9 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
@@ -34,7 +34,7 @@ final class SentLog implements Closeable {
 
     private final Path file;
     private final List<Entry> entries = new ArrayList<>();
-    private final Set<String> ids = new HashSet<>();
+    private final Set<String> ids = ConcurrentHashMap.newKeySet(); // read without waiting for a force
     private FileChannel channel;
 
     private SentLog(Path file) {
@@ -83,11 +83,11 @@ final class SentLog implements Closeable {
         ids.add(e.id());
     }
 
-    synchronized boolean contains(String id) {
+    boolean contains(String id) {
         return ids.contains(id);
     }
 
-    synchronized int size() {
+    int size() {
         return ids.size();
     }
 
@@ -95,14 +95,16 @@ final class SentLog implements Closeable {
         return List.copyOf(entries);
     }
 
-    /** Records an acknowledged crash; returns once the line is on the disk. */
-    synchronized void append(Entry e) throws IOException {
-        ByteBuffer line = ByteBuffer.wrap(e.line().getBytes(StandardCharsets.UTF_8));
-        while (line.hasRemaining()) {
-            channel.write(line);
+    /** Records acknowledged crashes; returns once their lines are on the disk (one force for all). */
+    synchronized void append(List<Entry> acknowledged) throws IOException {
+        StringBuilder lines = new StringBuilder();
+        acknowledged.forEach(e -> lines.append(e.line()));
+        ByteBuffer b = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
+        while (b.hasRemaining()) {
+            channel.write(b);
         }
         channel.force(false);
-        add(e);
+        acknowledged.forEach(this::add);
     }
 
     /**

@@ -23,10 +23,6 @@ public final class Topics {
         return prefix + "/" + gateway + "/" + CMD + "/+";
     }
 
-    public static String command(String prefix, String gateway, String command) {
-        return prefix + "/" + gateway + "/" + CMD + "/" + command;
-    }
-
     public static String reply(String prefix, String gateway, String requestId) {
         return prefix + "/" + gateway + "/" + REPLY + "/" + requestId;
     }

@@ -6,13 +6,17 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
@@ -54,6 +58,7 @@ public final class UplinkClient implements Closeable {
     private final Object lock = new Object();
     private final TreeSet<String> pending = new TreeSet<>();    // guarded by lock: not acknowledged, oldest first
     private final Set<String> inFlight = new HashSet<>();      // guarded by lock: published, no PUBACK yet
+    private final Set<String> marking = new HashSet<>();       // guarded by lock: acknowledged, mark not yet forced
     private final Map<String, String> held = new HashMap<>();  // guarded by lock: skipped this run, with the reason
     private String lastError = "";                             // guarded by lock
     private boolean closed;                                    // guarded by lock
@@ -62,6 +67,8 @@ public final class UplinkClient implements Closeable {
     private volatile MqttAsyncClient client; // a fresh one per connection (Paho 1.2.5 cannot always reconnect a client)
     private ExecutorService requests;
     private Thread sender;
+    private final BlockingQueue<Outgoing> acknowledged = new LinkedBlockingQueue<>();
+    private Thread marker;
 
     /** A crash read and encoded, about to be published. */
     private static final class Outgoing {
@@ -86,6 +93,12 @@ public final class UplinkClient implements Closeable {
 
     /** Reads what was sent, takes the archive's backlog and starts sending. */
     public void start() throws IOException {
+        try {
+            // Paho checks a URI when it is set: a bad one is refused at start, not at each attempt
+            new MqttConnectOptions().setServerURIs(new String[] {settings.broker()});
+        } catch (IllegalArgumentException e) {
+            throw new IOException("broker URI '" + settings.broker() + "': " + e.getMessage(), e);
+        }
         log = SentLog.open(stateDir);
         removeErasedLeftovers();
         long now = System.currentTimeMillis();
@@ -93,23 +106,21 @@ public final class UplinkClient implements Closeable {
         for (Path folder : RemoteRequests.crashFolders(archive)) {
             present.add(folder.getFileName().toString());
         }
-        // marks of crashes gone from the archive are dropped, unless the rate limits still count them
-        log.compact(e -> present.contains(e.id()) || e.time() > now - RateLimit.DAY);
+        if (Files.isDirectory(archive)) { // an archive not there (yet) is no reason to forget what was sent
+            // marks of crashes gone from the archive are dropped, unless the rate limits still count them
+            log.compact(e -> present.contains(e.id()) || e.time() > now - RateLimit.DAY);
+        }
         synchronized (lock) {
             log.entries().stream().filter(e -> e.time() > now - RateLimit.DAY)
                     .sorted(Comparator.comparingLong(SentLog.Entry::time))
                     .forEach(e -> rate.take(e.time(), e.bytes()));
             present.stream().filter(id -> !log.contains(id)).forEach(pending::add);
         }
-        try {
-            // Paho checks a URI when it is set: a bad one is refused at start, not at each attempt
-            new MqttConnectOptions().setServerURIs(new String[] {settings.broker()});
-        } catch (IllegalArgumentException e) {
-            throw new IOException("broker URI '" + settings.broker() + "': " + e.getMessage(), e);
-        }
         requests = Executors.newSingleThreadExecutor(r -> daemon(r, "pstore-uplink-requests-" + settings.gatewayId()));
         sender = daemon(this::send, "pstore-uplink-" + settings.gatewayId());
+        marker = daemon(this::mark, "pstore-uplink-marks-" + settings.gatewayId());
         sender.start();
+        marker.start();
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -256,14 +267,15 @@ public final class UplinkClient implements Closeable {
         }
     }
 
-    /** The oldest crash to send now, or null after waiting a while for one. */
+    /**
+     * The oldest crash to send next, or null after waiting a while for one. It is read and encoded
+     * while the window of publishes in flight may still be full (admit waits for a place).
+     */
     private String nextId() throws InterruptedException {
         synchronized (lock) {
-            if (inFlight.size() < settings.inflight()) {
-                for (String id : pending) {
-                    if (!inFlight.contains(id) && !held.containsKey(id)) {
-                        return id;
-                    }
+            for (String id : pending) {
+                if (!inFlight.contains(id) && !marking.contains(id) && !held.containsKey(id)) {
+                    return id;
                 }
             }
             lock.wait(WAIT_MILLIS);
@@ -297,7 +309,7 @@ public final class UplinkClient implements Closeable {
 
     private enum Admission { GO, WAIT, DROP }
 
-    /** Takes the crash's share of the rate limits, or says why not (after waiting a while for WAIT). */
+    /** Takes a place in the window and the crash's share of the rate limits, or says why not (WAIT: after waiting a while). */
     private Admission admit(Outgoing out) throws InterruptedException {
         synchronized (lock) {
             if (!pending.contains(out.id)) {
@@ -307,6 +319,10 @@ public final class UplinkClient implements Closeable {
                 held.put(out.id, "crash " + out.id + " (" + out.payload.length + " bytes) is larger than max.bytes.per.day");
                 lastError = held.get(out.id);
                 return Admission.DROP;
+            }
+            if (inFlight.size() >= settings.inflight()) {
+                lock.wait(WAIT_MILLIS); // an acknowledgement frees a place
+                return Admission.WAIT;
             }
             long now = System.currentTimeMillis();
             long wait = rate.waitMillis(now, out.payload.length);
@@ -343,31 +359,69 @@ public final class UplinkClient implements Closeable {
         }
     }
 
-    /** The broker's PUBACK: the crash is sent once that is on the disk. */
+    /** The broker's PUBACK: the crash is sent once its mark is on the disk (the marker thread). */
     private final class Acknowledged implements IMqttActionListener {
         @Override
         public void onSuccess(IMqttToken token) {
             Outgoing out = (Outgoing) token.getUserContext();
-            try {
-                log.append(new SentLog.Entry(out.send.time(), out.payload.length, out.id));
-            } catch (IOException e) {
-                synchronized (lock) {
-                    inFlight.remove(out.id); // it counts against the limits: it went out
-                    lastError = "crash " + out.id + " was acknowledged but cannot be marked sent (it is sent again): " + e;
-                    lock.notifyAll();
-                }
-                return;
-            }
             synchronized (lock) {
                 inFlight.remove(out.id);
-                pending.remove(out.id);
+                marking.add(out.id);
                 lock.notifyAll();
             }
+            acknowledged.add(out);
         }
 
         @Override
         public void onFailure(IMqttToken token, Throwable e) {
             notSent((Outgoing) token.getUserContext(), "publish failed: " + describe(e));
+        }
+    }
+
+    /**
+     * Writes the marks of acknowledged crashes, all that have come in, with one force (a group
+     * commit: the disk's flush, not the broker, would otherwise set the pace); runs until closed
+     * and every acknowledgement is marked.
+     */
+    private void mark() {
+        List<Outgoing> batch = new ArrayList<>();
+        while (true) {
+            try {
+                Outgoing first = acknowledged.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    synchronized (lock) {
+                        if (closed && marking.isEmpty()) {
+                            return;
+                        }
+                    }
+                    continue;
+                }
+                batch.add(first);
+            } catch (InterruptedException e) {
+                return;
+            }
+            acknowledged.drainTo(batch);
+            List<SentLog.Entry> entries = batch.stream()
+                    .map(out -> new SentLog.Entry(out.send.time(), out.payload.length, out.id)).toList();
+            IOException failed = null;
+            try {
+                log.append(entries);
+            } catch (IOException e) {
+                failed = e;
+            }
+            synchronized (lock) {
+                for (Outgoing out : batch) {
+                    marking.remove(out.id);
+                    if (failed == null) {
+                        pending.remove(out.id);
+                    }
+                }
+                if (failed != null) { // they went out and count against the limits; they are sent again
+                    lastError = batch.size() + " acknowledged crashes cannot be marked sent (they are sent again): " + failed;
+                }
+                lock.notifyAll();
+            }
+            batch.clear();
         }
     }
 
@@ -444,6 +498,11 @@ public final class UplinkClient implements Closeable {
             problem("disconnect: " + describe(e));
         } finally {
             discard(c);
+            try {
+                marker.join(5000); // the marks of what was acknowledged up to here
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             log.close();
         }
     }

@@ -39,6 +39,9 @@ class CrashMessageTest {
         CrashMessage back = CrashMessage.parse(CrashMessage.read(folder).toJson());
         assertNull(back.metaJson());
         assertEquals("{broken", new String(back.files().get("meta.json"), StandardCharsets.UTF_8));
+        CrashMessage empty = CrashMessage.parse(CrashMessage.read(Files.createDirectories(archive.resolve("c2"))).toJson());
+        assertEquals("c2", empty.id());
+        assertTrue(empty.files().isEmpty());
     }
 
     @ParameterizedTest

@@ -63,17 +63,17 @@ class LimitsTest {
     @Test
     void theSentLogDropsATornLineAndCompacts(@TempDir Path state) throws Exception {
         try (SentLog log = SentLog.open(state)) {
-            log.append(new SentLog.Entry(1, 10, "c1"));
-            log.append(new SentLog.Entry(2, 20, "c2"));
+            log.append(List.of(new SentLog.Entry(1, 10, "c1")));
+            log.append(List.of(new SentLog.Entry(2, 20, "c2")));
         }
         Files.write(state.resolve(SentLog.FILE), "3 30 c3".getBytes(StandardCharsets.UTF_8),
                 java.nio.file.StandardOpenOption.APPEND); // cut before its newline
         try (SentLog log = SentLog.open(state)) {
             assertEquals(2, log.size());
             assertFalse(log.contains("c3"));
-            log.append(new SentLog.Entry(4, 40, "c4"));
+            log.append(List.of(new SentLog.Entry(4, 40, "c4")));
             log.compact(e -> !e.id().equals("c1"));
-            log.append(new SentLog.Entry(5, 50, "c5"));
+            log.append(List.of(new SentLog.Entry(5, 50, "c5")));
         }
         assertEquals(List.of("2 20 c2", "4 40 c4", "5 50 c5"), Files.readAllLines(state.resolve(SentLog.FILE)));
     }

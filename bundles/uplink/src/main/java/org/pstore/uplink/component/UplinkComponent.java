@@ -26,6 +26,7 @@ import org.pstore.uplink.UplinkSettings;
  * archive's {@code ARCHIVED} events. A changed configuration restarts it (DS reactivates).
  */
 @Component(configurationPid = UplinkConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        immediate = true, // the backlog goes at start, before anyone asks for the service or an event comes
         service = {Uplink.class, EventHandler.class},
         property = EventConstants.EVENT_TOPIC + "=" + CrashArchive.TOPIC_ARCHIVED)
 @Designate(ocd = UplinkConfig.class)
