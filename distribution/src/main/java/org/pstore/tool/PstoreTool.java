@@ -63,7 +63,10 @@ public final class PstoreTool {
             "          format      create the device: an image file (--size S), or an MMC card image",
             "                      (--card-size S [--partition-offset S] [--partition-size S] [--erased 0x00|0xff]),",
             "                      or a NAND chip image (--blocks N [--page-size 2048|4096] [--oob-size N]",
-            "                      [--pages-per-block N] [--bad-blocks B,B,...])");
+            "                      [--pages-per-block N] [--bad-blocks B,B,...])",
+            "       pstore-tool collect --broker URI --dir DIR [--username U --password P] [--group NAME]",
+            "                      every gateway's crashes from an MQTT broker into DIR, until Ctrl-C",
+            "                      (pstore-tool collect --help for the details)");
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss'Z'")
             .withZone(ZoneOffset.UTC);
@@ -79,6 +82,10 @@ public final class PstoreTool {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("collect")) { // the fleet's collector: its own options, runs until Ctrl-C
+            org.pstore.collector.CollectCommand.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         System.exit(new PstoreTool(System.in, System.out, System.err).run(args));
     }
 

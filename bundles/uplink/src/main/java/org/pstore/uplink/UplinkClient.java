@@ -1,0 +1,509 @@
+package org.pstore.uplink;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+
+import org.eclipse.paho.client.mqttv3.IMqttActionListener;
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.IMqttToken;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.eclipse.paho.client.mqttv3.MqttCallback;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.pstore.api.uplink.UplinkStatus;
+
+/**
+ * One gateway's uplink: every crash folder of the archive not yet acknowledged is published with
+ * QoS 1 to {@code <prefix>/<gateway>/crash/<id>}, oldest first, and recorded in the {@link SentLog}
+ * once the broker's PUBACK came; requests on {@code <prefix>/<gateway>/cmd/+} are answered.
+ *
+ * <p>One thread (the sender) connects, with {@link Backoff} between failed attempts, and publishes
+ * up to {@code inflight} crashes at a time within the {@link RateLimit}. Acknowledgements and
+ * requests arrive on Paho's threads. State is decided under {@code lock}; Paho and the disk are
+ * called outside it. The backlog is the archive itself: nothing is copied, a crash waits in its
+ * folder until it is acknowledged. Plain Java: the bundle's component wires it.
+ */
+public final class UplinkClient implements Closeable {
+
+    private static final long WAIT_MILLIS = 1000;
+    private static final long CONNECT_TIMEOUT_MILLIS = 15_000;
+
+    private final UplinkSettings settings;
+    private final Path archive;
+    private final Path stateDir;
+    private final RateLimit rate;
+    private final Backoff backoff;
+    private final RemoteRequests remote;
+
+    private final Object lock = new Object();
+    private final TreeSet<String> pending = new TreeSet<>();    // guarded by lock: not acknowledged, oldest first
+    private final Set<String> inFlight = new HashSet<>();      // guarded by lock: published, no PUBACK yet
+    private final Set<String> marking = new HashSet<>();       // guarded by lock: acknowledged, mark not yet forced
+    private final Map<String, String> held = new HashMap<>();  // guarded by lock: skipped this run, with the reason
+    private String lastError = "";                             // guarded by lock
+    private boolean closed;                                    // guarded by lock
+
+    private SentLog log;
+    private volatile MqttAsyncClient client; // a fresh one per connection (Paho 1.2.5 cannot always reconnect a client)
+    private ExecutorService requests;
+    private Thread sender;
+    private final BlockingQueue<Outgoing> acknowledged = new LinkedBlockingQueue<>();
+    private Thread marker;
+
+    /** A crash read and encoded, about to be published. */
+    private static final class Outgoing {
+        final String id;
+        final byte[] payload;
+        RateLimit.Send send;
+
+        Outgoing(String id, byte[] payload) {
+            this.id = id;
+            this.payload = payload;
+        }
+    }
+
+    public UplinkClient(UplinkSettings settings, Path archive, Path stateDir) {
+        this.settings = settings;
+        this.archive = archive;
+        this.stateDir = stateDir;
+        this.rate = new RateLimit(settings.maxPerHour(), settings.maxBytesPerDay());
+        this.backoff = new Backoff(settings.retryMin(), settings.retryMax(), RandomGenerator.getDefault());
+        this.remote = new RemoteRequests(archive, this::isSent, this::erased);
+    }
+
+    /** Reads what was sent, takes the archive's backlog and starts sending. */
+    public void start() throws IOException {
+        try {
+            // Paho checks a URI when it is set: a bad one is refused at start, not at each attempt
+            new MqttConnectOptions().setServerURIs(new String[] {settings.broker()});
+        } catch (IllegalArgumentException e) {
+            throw new IOException("broker URI '" + settings.broker() + "': " + e.getMessage(), e);
+        }
+        log = SentLog.open(stateDir);
+        removeErasedLeftovers();
+        long now = System.currentTimeMillis();
+        Set<String> present = new HashSet<>();
+        for (Path folder : RemoteRequests.crashFolders(archive)) {
+            present.add(folder.getFileName().toString());
+        }
+        if (Files.isDirectory(archive)) { // an archive not there (yet) is no reason to forget what was sent
+            // marks of crashes gone from the archive are dropped, unless the rate limits still count them
+            log.compact(e -> present.contains(e.id()) || e.time() > now - RateLimit.DAY);
+        }
+        synchronized (lock) {
+            log.entries().stream().filter(e -> e.time() > now - RateLimit.DAY)
+                    .sorted(Comparator.comparingLong(SentLog.Entry::time))
+                    .forEach(e -> rate.take(e.time(), e.bytes()));
+            present.stream().filter(id -> !log.contains(id)).forEach(pending::add);
+        }
+        requests = Executors.newSingleThreadExecutor(r -> daemon(r, "pstore-uplink-requests-" + settings.gatewayId()));
+        sender = daemon(this::send, "pstore-uplink-" + settings.gatewayId());
+        marker = daemon(this::mark, "pstore-uplink-marks-" + settings.gatewayId());
+        sender.start();
+        marker.start();
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private void removeErasedLeftovers() throws IOException {
+        if (!Files.isDirectory(archive)) {
+            return;
+        }
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(archive, RemoteRequests.ERASING + "*")) {
+            for (Path p : leftovers) {
+                RemoteRequests.deleteTree(p);
+            }
+        }
+    }
+
+    /** The archive made a new crash folder. */
+    public void archived(String id) {
+        if (!Names.safe(id) || log.contains(id)) {
+            return;
+        }
+        synchronized (lock) {
+            pending.add(id);
+            lock.notifyAll();
+        }
+    }
+
+    public UplinkStatus status() {
+        synchronized (lock) {
+            MqttAsyncClient c = client;
+            return new UplinkStatus(settings.broker(), settings.gatewayId(), c != null && c.isConnected(),
+                    pending.size(), log == null ? 0 : log.size(), lastError);
+        }
+    }
+
+    private boolean isSent(String id) {
+        return log.contains(id);
+    }
+
+    private void erased(String id) {
+        synchronized (lock) {
+            pending.remove(id);
+            held.remove(id);
+        }
+    }
+
+    private void problem(String text) {
+        synchronized (lock) {
+            lastError = text;
+        }
+    }
+
+    // ---- the sender thread
+
+    private void send() {
+        Outgoing next = null;
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                synchronized (lock) {
+                    if (closed) {
+                        return;
+                    }
+                }
+                MqttAsyncClient c = client;
+                if (c == null || !c.isConnected()) {
+                    connect();
+                }
+                if (next == null) {
+                    next = prepare(nextId());
+                }
+                if (next != null) {
+                    switch (admit(next)) {
+                        case GO -> {
+                            publish(next);
+                            next = null;
+                        }
+                        case DROP -> next = null;
+                        case WAIT -> {
+                            // the rate limits' time has not come; admit waited a while
+                        }
+                    }
+                }
+            } catch (MqttException e) {
+                problem(describe(e));
+                try {
+                    Thread.sleep(backoff.nextMillis());
+                } catch (InterruptedException stop) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void connect() throws MqttException {
+        discard(client);
+        client = null;
+        MqttConnectOptions o = new MqttConnectOptions();
+        o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+        o.setCleanSession(true); // what is not acknowledged is in the archive, not in a broker session
+        o.setAutomaticReconnect(false); // our own backoff, with jitter
+        o.setConnectionTimeout(10);
+        o.setKeepAliveInterval(30);
+        o.setMaxInflight(settings.inflight());
+        if (!settings.username().isEmpty()) {
+            o.setUserName(settings.username());
+        }
+        if (!settings.password().isEmpty()) {
+            o.setPassword(settings.password().toCharArray());
+        }
+        MqttAsyncClient c = new MqttAsyncClient(settings.broker(), "pstore-uplink-" + settings.gatewayId(),
+                new MemoryPersistence());
+        c.setCallback(new Callback());
+        try {
+            c.connect(o).waitForCompletion(CONNECT_TIMEOUT_MILLIS);
+            c.subscribe(Topics.commands(settings.topicPrefix(), settings.gatewayId()), 1)
+                    .waitForCompletion(CONNECT_TIMEOUT_MILLIS);
+        } catch (MqttException e) {
+            discard(c);
+            throw e;
+        }
+        client = c;
+        backoff.reset();
+    }
+
+    /** Ends a client whatever its state; its unacknowledged publishes fail and are sent again. */
+    private static void discard(MqttAsyncClient c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.disconnectForcibly(0, 0, false);
+        } catch (MqttException notConnected) {
+            // nothing to disconnect
+        }
+        try {
+            c.close(true);
+        } catch (MqttException e) {
+            // closed with force: nothing is left to release
+        }
+    }
+
+    /**
+     * The oldest crash to send next, or null after waiting a while for one. It is read and encoded
+     * while the window of publishes in flight may still be full (admit waits for a place).
+     */
+    private String nextId() throws InterruptedException {
+        synchronized (lock) {
+            for (String id : pending) {
+                if (!inFlight.contains(id) && !marking.contains(id) && !held.containsKey(id)) {
+                    return id;
+                }
+            }
+            lock.wait(WAIT_MILLIS);
+            return null;
+        }
+    }
+
+    private Outgoing prepare(String id) {
+        if (id == null) {
+            return null;
+        }
+        Path folder = archive.resolve(id);
+        try {
+            if (!Files.isDirectory(folder)) {
+                erased(id); // removed by the archive's limits or an erase
+                return null;
+            }
+            return new Outgoing(id, CrashMessage.read(folder).toJson());
+        } catch (IOException | RuntimeException e) {
+            hold(id, "cannot read crash " + id + ": " + e);
+            return null;
+        }
+    }
+
+    private void hold(String id, String reason) {
+        synchronized (lock) {
+            held.put(id, reason);
+            lastError = reason;
+        }
+    }
+
+    private enum Admission { GO, WAIT, DROP }
+
+    /** Takes a place in the window and the crash's share of the rate limits, or says why not (WAIT: after waiting a while). */
+    private Admission admit(Outgoing out) throws InterruptedException {
+        synchronized (lock) {
+            if (!pending.contains(out.id)) {
+                return Admission.DROP; // erased meanwhile
+            }
+            if (!rate.fits(out.payload.length)) {
+                held.put(out.id, "crash " + out.id + " (" + out.payload.length + " bytes) is larger than max.bytes.per.day");
+                lastError = held.get(out.id);
+                return Admission.DROP;
+            }
+            if (inFlight.size() >= settings.inflight()) {
+                lock.wait(WAIT_MILLIS); // an acknowledgement frees a place
+                return Admission.WAIT;
+            }
+            long now = System.currentTimeMillis();
+            long wait = rate.waitMillis(now, out.payload.length);
+            if (wait > 0) {
+                lock.wait(Math.min(wait, WAIT_MILLIS));
+                return Admission.WAIT;
+            }
+            out.send = rate.take(now, out.payload.length);
+            inFlight.add(out.id);
+            return Admission.GO;
+        }
+    }
+
+    private void publish(Outgoing out) throws MqttException {
+        try {
+            MqttAsyncClient c = client;
+            if (c == null) {
+                throw new MqttException(MqttException.REASON_CODE_CLIENT_NOT_CONNECTED);
+            }
+            c.publish(Topics.crash(settings.topicPrefix(), settings.gatewayId(), out.id), out.payload, 1, false,
+                    out, new Acknowledged());
+        } catch (MqttException e) {
+            notSent(out, describe(e));
+            throw e;
+        }
+    }
+
+    private void notSent(Outgoing out, String reason) {
+        synchronized (lock) {
+            inFlight.remove(out.id);
+            rate.release(out.send);
+            lastError = reason;
+            lock.notifyAll();
+        }
+    }
+
+    /** The broker's PUBACK: the crash is sent once its mark is on the disk (the marker thread). */
+    private final class Acknowledged implements IMqttActionListener {
+        @Override
+        public void onSuccess(IMqttToken token) {
+            Outgoing out = (Outgoing) token.getUserContext();
+            synchronized (lock) {
+                inFlight.remove(out.id);
+                marking.add(out.id);
+                lock.notifyAll();
+            }
+            acknowledged.add(out);
+        }
+
+        @Override
+        public void onFailure(IMqttToken token, Throwable e) {
+            notSent((Outgoing) token.getUserContext(), "publish failed: " + describe(e));
+        }
+    }
+
+    /**
+     * Writes the marks of acknowledged crashes, all that have come in, with one force (a group
+     * commit: the disk's flush, not the broker, would otherwise set the pace); runs until closed
+     * and every acknowledgement is marked.
+     */
+    private void mark() {
+        List<Outgoing> batch = new ArrayList<>();
+        while (true) {
+            try {
+                Outgoing first = acknowledged.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    synchronized (lock) {
+                        if (closed && marking.isEmpty()) {
+                            return;
+                        }
+                    }
+                    continue;
+                }
+                batch.add(first);
+            } catch (InterruptedException e) {
+                return;
+            }
+            acknowledged.drainTo(batch);
+            List<SentLog.Entry> entries = batch.stream()
+                    .map(out -> new SentLog.Entry(out.send.time(), out.payload.length, out.id)).toList();
+            IOException failed = null;
+            try {
+                log.append(entries);
+            } catch (IOException e) {
+                failed = e;
+            }
+            synchronized (lock) {
+                for (Outgoing out : batch) {
+                    marking.remove(out.id);
+                    if (failed == null) {
+                        pending.remove(out.id);
+                    }
+                }
+                if (failed != null) { // they went out and count against the limits; they are sent again
+                    lastError = batch.size() + " acknowledged crashes cannot be marked sent (they are sent again): " + failed;
+                }
+                lock.notifyAll();
+            }
+            batch.clear();
+        }
+    }
+
+    private final class Callback implements MqttCallback {
+        @Override
+        public void connectionLost(Throwable cause) {
+            synchronized (lock) {
+                lastError = "connection lost: " + describe(cause);
+                lock.notifyAll();
+            }
+        }
+
+        @Override
+        public void messageArrived(String topic, MqttMessage message) {
+            String command = topic.substring(topic.lastIndexOf('/') + 1);
+            byte[] body = message.getPayload();
+            try {
+                requests.execute(() -> answer(command, body));
+            } catch (RejectedExecutionException closing) {
+                // closing: the requester gets no reply, as from a gateway that is off
+            }
+        }
+
+        @Override
+        public void deliveryComplete(IMqttDeliveryToken token) {
+            // the per-publish listener handles acknowledgements
+        }
+    }
+
+    private void answer(String command, byte[] body) {
+        RemoteRequests.Reply reply = remote.handle(command, body);
+        try {
+            MqttAsyncClient c = client;
+            if (c == null) {
+                throw new MqttException(MqttException.REASON_CODE_CLIENT_NOT_CONNECTED);
+            }
+            c.publish(Topics.reply(settings.topicPrefix(), settings.gatewayId(), reply.requestId()),
+                    reply.toJson(), 1, false);
+        } catch (MqttException e) {
+            problem("reply to " + command + " request " + reply.requestId() + " not sent: " + describe(e));
+        }
+    }
+
+    private static String describe(Throwable e) {
+        if (e instanceof MqttException m) {
+            return m.getMessage() + " (reason " + m.getReasonCode() + ")";
+        }
+        return String.valueOf(e);
+    }
+
+    @Override
+    public void close() throws IOException {
+        synchronized (lock) {
+            closed = true;
+            lock.notifyAll();
+        }
+        if (sender == null) {
+            return;
+        }
+        sender.interrupt();
+        requests.shutdown();
+        try {
+            sender.join(5000);
+            requests.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        MqttAsyncClient c = client;
+        try {
+            if (c != null && c.isConnected()) {
+                c.disconnect(1000).waitForCompletion(2000);
+            }
+        } catch (MqttException e) {
+            problem("disconnect: " + describe(e));
+        } finally {
+            discard(c);
+            try {
+                marker.join(5000); // the marks of what was acknowledged up to here
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            log.close();
+        }
+    }
+}
