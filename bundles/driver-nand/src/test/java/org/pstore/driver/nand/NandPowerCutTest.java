@@ -39,6 +39,11 @@ class NandPowerCutTest {
     static final int SPARE = 9;
     /** Zones in the blocks that hold them; the device keeps one free for a panic, so it is full after one less. */
     static final int GOOD = (BLOCKS - BAD.size() - 1) * ZONES_PER_BLOCK;
+    static final ZoneConfig CONFIG = ZoneConfig.of(ZoneLayout.kmsgOnly(ZONE));
+    static final int SCALE = Integer.getInteger("pstore.reliability.scale", 1);
+
+    @TempDir
+    Path dir;
 
     static boolean holdsZones(int block) {
         return !BAD.contains(block) && block != SPARE;
@@ -57,11 +62,6 @@ class NandPowerCutTest {
         } while (!holdsZones(before));
         return Math.floorMod(before * ZONES_PER_BLOCK - zone, BLOCKS * ZONES_PER_BLOCK);
     }
-    static final ZoneConfig CONFIG = ZoneConfig.of(ZoneLayout.kmsgOnly(ZONE));
-    static final int SCALE = Integer.getInteger("pstore.reliability.scale", 1);
-
-    @TempDir
-    Path dir;
 
     /** The workload's kmsg writes in order: the zone of each and when it was written, as the engine reports them. */
     static final class WriteOrder {
