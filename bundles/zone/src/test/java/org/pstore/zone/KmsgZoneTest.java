@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import java.util.zip.CRC32C;
@@ -106,8 +107,65 @@ class KmsgZoneTest {
             assertEquals(ZONE - 12, ZoneFormat.le(device.bytes).getInt(4), "truncated to the zone");
             byte[] shown = engine.read("dmesg-pstore_blk-0");
             byte[] line = text("Oops: Total 1 times\n");
-            assertArrayEquals(Arrays.copyOf(noise, ZONE - 52), Arrays.copyOfRange(shown, line.length, shown.length),
-                    "the first part is kept");
+            assertArrayEquals(Arrays.copyOfRange(noise, noise.length - (ZONE - 52), noise.length),
+                    Arrays.copyOfRange(shown, line.length, shown.length), "the newest part is kept");
+        }
+    }
+
+    /**
+     * Linux's dumper keeps the dump's first line and then the newest lines that fit (the crash is
+     * at the end of the log): so does a compressed dump that falls back to uncompressed.
+     */
+    @Test
+    void aFallBackKeepsTheFirstLineAndTheNewestPart() throws Exception {
+        Random random = new Random(2);
+        StringBuilder log = new StringBuilder();
+        while (log.length() < 3 * ZONE) { // lines of noise: their newest 8986 bytes do not compress into 4044
+            byte[] noise = new byte[60];
+            random.nextBytes(noise);
+            log.append("<4>[").append(log.length()).append("] ").append(Base64.getEncoder().encodeToString(noise)).append('\n');
+        }
+        String header = "Oops#7 Part1\n";
+        String crash = "<0>[ 99.000000] Kernel panic - the crash at the end\n";
+        byte[] text = text(header + log + crash);
+        try (ZoneEngine engine = open()) {
+            engine.dump(DumpReason.OOPS, text, true);
+            assertEquals(0, device.bytes[36], "stored uncompressed");
+            String shown = new String(engine.read("dmesg-pstore_blk-0"), US_ASCII);
+            String stored = header + new String(Arrays.copyOfRange(text, text.length - (ZONE - 52 - header.length()),
+                    text.length), US_ASCII);
+            assertEquals("Oops: Total 1 times\n" + stored, shown, "the first line, then the newest part");
+            assertTrue(shown.endsWith(crash), "the crash is kept");
+        }
+    }
+
+    @Test
+    void aCompressedDumpLongerThanLinuxCanInflateKeepsTheFirstLineAndTheNewestPart() throws Exception {
+        String header = "Panic#2 Part1\n";
+        StringBuilder log = new StringBuilder();
+        for (int i = 0; log.length() < 30_000; i++) {
+            log.append("<6>[").append(i).append("] a line that compresses well\n");
+        }
+        byte[] text = text(header + log);
+        int inflatable = KmsgCompression.maxInflatedSize(ZONE - 52);
+        try (ZoneEngine engine = open()) {
+            engine.dump(DumpReason.PANIC, text, true);
+            assertEquals(1, device.bytes[36], "stored compressed");
+            assertEquals(header + new String(Arrays.copyOfRange(text, text.length - (inflatable - header.length()),
+                    text.length), US_ASCII), new String(engine.read("dmesg-pstore_blk-0"), US_ASCII));
+        }
+    }
+
+    @Test
+    void onlyLinuxsFirstLineOfADumpIsKeptFirst() throws Exception {
+        byte[] text = new byte[2 * ZONE];
+        Arrays.fill(text, (byte) 'x');
+        byte[] notAHeader = text("Oops#7 Part\n");
+        System.arraycopy(notAHeader, 0, text, 0, notAHeader.length);
+        try (ZoneEngine engine = open()) {
+            engine.dump(DumpReason.OOPS, text, false);
+            assertEquals("Oops: Total 1 times\n" + "x".repeat(ZONE - 52),
+                    new String(engine.read("dmesg-pstore_blk-0"), US_ASCII), "no header line: the newest part alone");
         }
     }
 

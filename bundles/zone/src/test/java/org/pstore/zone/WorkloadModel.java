@@ -218,8 +218,8 @@ public final class WorkloadModel {
     }
 
     /**
-     * What Linux shows for a dump: the text, or the first part that fits the zone (what is stored,
-     * or what Linux can inflate), after a "Total" line with the write's reason and counter when
+     * What Linux shows for a dump: the text, or its newest part that fits the zone (what is stored,
+     * or what Linux can inflate; the workload's texts have no {@code <Reason>#<n> Part<k>} line to keep first), after a "Total" line with the write's reason and counter when
      * stored uncompressed (a write asked to compress may fall back); and its kmsg header, read from
      * the device, carries the same reason and counter.
      */
@@ -241,7 +241,7 @@ public final class WorkloadModel {
             return true;
         }
         int cut = uncompressed ? layout.dumpCapacity(false) : layout.dumpCapacity(true);
-        return body.length() == cut && k.text().startsWith(body);
+        return body.length() == cut && k.text().endsWith(body);
     }
 
     /** The ring shows the appends up to one at least as late as the last that returned. */

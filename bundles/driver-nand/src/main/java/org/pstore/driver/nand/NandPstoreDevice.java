@@ -2,11 +2,13 @@ package org.pstore.driver.nand;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.CRC32C;
 
 import org.pstore.api.PstoreException;
 import org.pstore.api.device.DeviceFigures;
@@ -25,9 +27,14 @@ import org.pstore.api.device.PanicLock;
  * that fails a program is marked bad and the write answers "skip", so the record lands in the
  * next good zone.</li>
  * <li>When the last free zone is taken, the next good block is made free again, so the next panic
- * always has a zone: a block with removed zones is reclaimed by writing its zones still in use back
- * to their own offsets (mtdpstore wrote the block's first zone over each of them); otherwise the
+ * always has a zone: a block with removed zones is reclaimed, its zones still in use going back to
+ * their own offsets (mtdpstore wrote the block's first zone over each of them); otherwise the
  * next block's records, the oldest, give way, as a ring does.</li>
+ * <li>A reclaim survives a power cut at any step: the last good block is a spare that holds no
+ * zones; the pages in use are copied there and committed by a marker in its last page before their
+ * block is erased, then programmed back and the spare erased. Opening the device completes a
+ * committed reclaim and erases a copy that was never committed; a chip opened read-only shows the
+ * kept pages from their copy instead.</li>
  * <li>Erasing a record marks its zone removed; the block is erased once no zone in it is in use.
  * Until then a tombstone (the zone's last page programmed with zeros) keeps the removal over a
  * restart; trailing pages of zeros are never programmed, so a record leaves the last page free
@@ -49,11 +56,39 @@ public final class NandPstoreDevice implements StorageDevice {
     private final BitSet used;
     private final BitSet removed;
     private final BitSet bad;
+    /** The last good block: a reclaim's copies, never a zone; or -1 once no good block is left. */
+    private int spare;
+    /** A committed reclaim a read-only chip could not complete: its block's kept pages are read from the spare. */
+    private Reclaim pending;
     private final ByteBuffer page;
     /** Every command holds it; a panic write waits for it a bounded time only. */
     private final ReentrantLock lock = new ReentrantLock();
     /** The block of the zone a panic wrote, whose next block the next normal write frees; or -1. */
     private int panicBlock = -1;
+
+    /**
+     * The marker that commits a reclaim's copies, programmed into the spare's last page once they
+     * are all there (pages of the spare are programmed in order, so a marker is never ahead of
+     * its copies). Little-endian:
+     * <pre>
+     * struct nand_reclaim_marker {
+     *     u8  magic[8];      "PSTRCLM1"
+     *     u32 block;         the block being reclaimed
+     *     u32 pages_per_block;
+     *     u32 copies_crc;    CRC32C of the copied pages, in page order
+     *     u8  pages[(pages_per_block + 7) / 8];  the block's pages copied: the n-th set bit is
+     *                        in the spare's page n
+     *     u32 marker_crc;    CRC32C of the bytes above
+     * };
+     * </pre>
+     */
+    private static final byte[] MARKER_MAGIC = {'P', 'S', 'T', 'R', 'C', 'L', 'M', '1'};
+    /** The marker's bytes before its bitmap. */
+    private static final int MARKER_HEAD = 20;
+
+    /** A reclaim of {@code block} that keeps {@code pages} (the programmed pages of its zones in use). */
+    private record Reclaim(int block, BitSet pages) {
+    }
 
     /** The device on a chip that is closed again when the device cannot be made. */
     public static NandPstoreDevice open(NandChip chip, String name, int zoneSize) throws PstoreException {
@@ -78,6 +113,9 @@ public final class NandPstoreDevice implements StorageDevice {
             throw new PstoreException("kmsg-size " + zoneSize + " on NAND must be a whole number of " + pageSize
                     + "-byte pages that divides the " + chip.blockSize() + "-byte erase block (zones never straddle blocks)");
         }
+        if (MARKER_HEAD + (chip.pagesPerBlock() + 7) / 8 + 4 > pageSize) {
+            throw new PstoreException(chip.pagesPerBlock() + " pages a block is more than a reclaim's marker can list in a page");
+        }
         this.pagesPerZone = zoneSize / pageSize;
         this.zonesPerBlock = chip.blockSize() / zoneSize;
         this.zones = zonesPerBlock * chip.blocks();
@@ -90,22 +128,33 @@ public final class NandPstoreDevice implements StorageDevice {
         } catch (IOException e) {
             throw new PstoreException(chip.path() + ": cannot scan the NAND chip: " + e.getMessage(), e);
         }
-        if (zones - bad.cardinality() * zonesPerBlock < 2) {
-            throw new PstoreException(chip.path() + " has fewer than two good kmsg zones");
+        if (spare < 0 || zones - (bad.cardinality() + 1) * zonesPerBlock < 2) {
+            throw new PstoreException(chip.path() + " has fewer than two good kmsg zones besides its spare block");
         }
     }
 
-    /** Finds bad blocks and zones in use (a zone whose first page is programmed, not erased). */
+    /**
+     * Finds bad blocks and the spare, completes or discards a reclaim the spare holds, then finds
+     * the zones in use (a zone whose first page is programmed, not erased).
+     */
     private void scan() throws IOException {
         for (int b = 0; b < chip.blocks(); b++) {
             if (chip.isBad(b)) {
                 bad.set(b);
+            }
+        }
+        spare = lastGoodBlock();
+        if (spare >= 0) {
+            recoverReclaim();
+        }
+        for (int b = 0; b < chip.blocks(); b++) {
+            if (!usable(b)) {
                 continue;
             }
             for (int z = 0; z < zonesPerBlock; z++) {
                 int zone = b * zonesPerBlock + z;
                 page.clear();
-                chip.readPage(b, z * pagesPerZone, page);
+                readPage(b, z * pagesPerZone, page);
                 if (erased(page.array())) {
                     continue;
                 }
@@ -124,11 +173,10 @@ public final class NandPstoreDevice implements StorageDevice {
      */
     private boolean hasTombstone(int block, int zoneInBlock) throws IOException {
         int last = zoneInBlock * pagesPerZone + pagesPerZone - 1;
-        if (pagesPerZone == 1 || !chip.isProgrammed(block, last)) {
+        page.clear();
+        if (pagesPerZone == 1 || readPage(block, last, page) == ERASED) {
             return false;
         }
-        page.clear();
-        chip.readPage(block, last, page);
         for (byte v : page.array()) {
             if (v != 0) {
                 return false;
@@ -137,6 +185,29 @@ public final class NandPstoreDevice implements StorageDevice {
         return true;
     }
 
+    /** {@link #readPage}'s answer for a page never programmed. */
+    private static final int ERASED = -1;
+
+    /**
+     * Reads a page of a zone as the device shows it: from its copy while a reclaim is pending, as
+     * erased 0xFF when it was never programmed ({@link #ERASED}); else answers the ECC steps that
+     * could not be corrected.
+     */
+    private int readPage(int block, int pageInBlock, ByteBuffer dst) throws IOException {
+        int b = block;
+        int p = pageInBlock;
+        if (pending != null && block == pending.block()) {
+            b = pending.pages().get(pageInBlock) ? spare : -1;
+            p = pending.pages().get(0, pageInBlock).cardinality();
+        }
+        if (b < 0 || !chip.isProgrammed(b, p)) {
+            while (dst.hasRemaining()) {
+                dst.put((byte) 0xff);
+            }
+            return ERASED;
+        }
+        return chip.readPage(b, p, dst).uncorrectable();
+    }
 
     private static boolean erased(byte[] bytes) {
         for (byte v : bytes) {
@@ -166,9 +237,7 @@ public final class NandPstoreDevice implements StorageDevice {
         lock.lock();
         try {
             int zone = zoneOf(position, dst.remaining());
-            if (bad.get(blockOf(zone))) {
-                throw new SkipZoneException("kmsg zone " + zone + " is in bad block " + blockOf(zone));
-            }
+            checkUsable(zone);
             if (!used.get(zone)) {
                 while (dst.hasRemaining()) {
                     dst.put((byte) 0xff); // erased flash: no zone header, an empty zone
@@ -180,10 +249,11 @@ public final class NandPstoreDevice implements StorageDevice {
                 int p = (int) (pos / pageSize);
                 int at = (int) (pos % pageSize);
                 page.clear();
-                if (!chip.isProgrammed(p / chip.pagesPerBlock(), p % chip.pagesPerBlock())) {
-                    // the zeros after a record, which its write left unprogrammed (a reclaim writes them back)
+                int uncorrectable = readPage(p / chip.pagesPerBlock(), p % chip.pagesPerBlock(), page);
+                if (uncorrectable == ERASED) {
+                    // the zeros after a record, which its write left unprogrammed
                     Arrays.fill(page.array(), (byte) 0);
-                } else if (chip.readPage(p / chip.pagesPerBlock(), p % chip.pagesPerBlock(), page).uncorrectable() > 0) {
+                } else if (uncorrectable > 0) {
                     throw new IOException("uncorrectable ECC error in page " + (p % chip.pagesPerBlock()) + " of block "
                             + p / chip.pagesPerBlock() + " (kmsg zone " + zone + ")");
                 }
@@ -229,10 +299,7 @@ public final class NandPstoreDevice implements StorageDevice {
                     + " bytes at " + position + " (pmsg, console and ftrace zones need a block device)");
         }
         int zone = zoneOf(position, zoneSize);
-        int block = blockOf(zone);
-        if (bad.get(block)) {
-            throw new SkipZoneException("kmsg zone " + zone + " is in bad block " + block);
-        }
+        checkUsable(zone);
         if (used.get(zone) || removed.get(zone)) {
             throw new SkipZoneException("kmsg zone " + zone + " is already programmed");
         }
@@ -358,57 +425,199 @@ public final class NandPstoreDevice implements StorageDevice {
      */
     private void keepAZoneFree(int current) throws IOException {
         for (int z = 0; z < zones; z++) {
-            if (!used.get(z) && !removed.get(z) && !bad.get(blockOf(z))) {
+            if (!used.get(z) && !removed.get(z) && usable(blockOf(z))) {
                 return;
             }
         }
         for (int step = 1; step <= chip.blocks(); step++) {
             int block = (current + step) % chip.blocks();
-            if (bad.get(block) || block == current && step < chip.blocks()) {
+            if (!usable(block) || block == current && step < chip.blocks()) {
                 continue;
             }
-            BitSet inBlock = removed.get(block * zonesPerBlock, (block + 1) * zonesPerBlock);
-            if (!inBlock.isEmpty() && block != current && reclaimRemoved(block)) {
-                return;
-            }
-            if (eraseBlock(block)) {
+            boolean hasRemoved = !removed.get(block * zonesPerBlock, (block + 1) * zonesPerBlock).isEmpty();
+            if (hasRemoved && block != current ? reclaimRemoved(block) : eraseBlock(block)) {
                 return;
             }
         }
     }
 
     /**
-     * Frees the removed zones of a block that still holds records in use: reads the zones in use,
-     * erases the block, and programs each of them back at its own offset. Returns false when the
-     * block went bad (its records are lost with it).
+     * Frees the removed zones of a block that still holds records in use, without a moment in
+     * which a power cut loses them: its programmed pages in use are copied to the spare and
+     * committed there, then the block is erased and they are programmed back at their own offsets.
+     * Returns false when nothing was freed (the block or the spare went bad).
      */
     private boolean reclaimRemoved(int block) throws IOException {
-        byte[][] keep = new byte[zonesPerBlock][];
+        BitSet pages = new BitSet(chip.pagesPerBlock());
         for (int z = 0; z < zonesPerBlock; z++) {
-            int zone = block * zonesPerBlock + z;
-            if (used.get(zone)) {
-                ByteBuffer data = ByteBuffer.allocate(zoneSize);
-                read((long) zone * zoneSize, data);
-                keep[z] = data.array();
+            if (used.get(block * zonesPerBlock + z)) {
+                for (int p = z * pagesPerZone; p < (z + 1) * pagesPerZone; p++) {
+                    if (chip.isProgrammed(block, p)) {
+                        pages.set(p);
+                    }
+                }
             }
         }
-        if (!eraseBlock(block)) {
+        if (pages.isEmpty() || spare < 0) {
+            return eraseBlock(block); // nothing to keep, or nowhere to keep it: the records give way
+        }
+        Reclaim reclaim = new Reclaim(block, pages);
+        try {
+            copyToSpare(reclaim);
+        } catch (PstoreException refused) {
+            throw refused;
+        } catch (IOException e) {
+            if (chip.powerLost()) {
+                throw e;
+            }
+            retireSpare(); // the block is untouched; the caller frees another
             return false;
         }
-        for (int z = 0; z < zonesPerBlock; z++) {
-            if (keep[z] != null) {
-                int zone = block * zonesPerBlock + z;
-                used.set(zone);
-                programZone(zone, ByteBuffer.wrap(keep[z]), false); // at its own offset, unlike mtdpstore
-            }
+        return complete(reclaim);
+    }
+
+    /** Programs the reclaim's pages into the spare, in order, then the marker that commits them. */
+    private void copyToSpare(Reclaim reclaim) throws IOException {
+        CRC32C crc = new CRC32C();
+        int n = 0;
+        for (int p = reclaim.pages().nextSetBit(0); p >= 0; p = reclaim.pages().nextSetBit(p + 1)) {
+            page.clear();
+            chip.readPage(reclaim.block(), p, page); // what ECC cannot correct, the record's own checksum reports
+            crc.update(page.array());
+            chip.programPage(spare, n++, page.clear());
         }
-        return true;
+        ByteBuffer marker = ByteBuffer.allocate(pageSize).order(ByteOrder.LITTLE_ENDIAN);
+        marker.put(MARKER_MAGIC).putInt(reclaim.block()).putInt(chip.pagesPerBlock()).putInt((int) crc.getValue())
+                .put(Arrays.copyOf(reclaim.pages().toByteArray(), (chip.pagesPerBlock() + 7) / 8));
+        CRC32C markerCrc = new CRC32C();
+        markerCrc.update(marker.array(), 0, marker.position());
+        marker.putInt((int) markerCrc.getValue());
+        chip.programPage(spare, chip.pagesPerBlock() - 1, marker.clear());
+    }
+
+    /**
+     * The reclaim the spare holds, if its marker is whole and its copies match it; null for a
+     * copy never committed, or one whose spare was being erased (its block is whole again).
+     */
+    private Reclaim committedReclaim() throws IOException {
+        int last = chip.pagesPerBlock() - 1;
+        page.clear();
+        if (!chip.isProgrammed(spare, last) || chip.readPage(spare, last, page).uncorrectable() > 0) {
+            return null;
+        }
+        ByteBuffer marker = ByteBuffer.wrap(page.array()).order(ByteOrder.LITTLE_ENDIAN);
+        int bitmap = (chip.pagesPerBlock() + 7) / 8;
+        CRC32C markerCrc = new CRC32C();
+        markerCrc.update(marker.array(), 0, MARKER_HEAD + bitmap);
+        byte[] magic = new byte[MARKER_MAGIC.length];
+        marker.get(magic);
+        int block = marker.getInt();
+        int pagesPerBlock = marker.getInt();
+        int copiesCrc = marker.getInt();
+        BitSet pages = BitSet.valueOf(marker.slice(MARKER_HEAD, bitmap));
+        if (!Arrays.equals(magic, MARKER_MAGIC) || marker.getInt(MARKER_HEAD + bitmap) != (int) markerCrc.getValue()
+                || pagesPerBlock != chip.pagesPerBlock() || block < 0 || block >= chip.blocks() || !usable(block)
+                || pages.isEmpty() || pages.length() > chip.pagesPerBlock() || pages.cardinality() > last) {
+            return null;
+        }
+        CRC32C crc = new CRC32C();
+        for (int n = 0; n < pages.cardinality(); n++) {
+            page.clear();
+            if (!chip.isProgrammed(spare, n) || chip.readPage(spare, n, page).uncorrectable() > 0) {
+                return null;
+            }
+            crc.update(page.array());
+        }
+        return copiesCrc == (int) crc.getValue() ? new Reclaim(block, pages) : null;
+    }
+
+    /** At open: completes a committed reclaim, or erases a copy that was never committed. */
+    private void recoverReclaim() throws IOException {
+        boolean blank = true;
+        for (int p = 0; p < chip.pagesPerBlock(); p++) {
+            blank &= !chip.isProgrammed(spare, p);
+        }
+        if (blank) {
+            return;
+        }
+        Reclaim reclaim = committedReclaim();
+        try {
+            if (reclaim == null) {
+                eraseSpare();
+            } else {
+                complete(reclaim);
+            }
+        } catch (PstoreException readOnly) {
+            pending = reclaim; // a read-only chip takes no erase: the kept pages are shown from their copy
+        }
+    }
+
+    /**
+     * The steps after the commit, each safe to repeat: erases the block, programs its kept pages
+     * back from the spare, erases the spare. Returns false when the block went bad.
+     */
+    private boolean complete(Reclaim reclaim) throws IOException {
+        boolean kept = eraseBlock(reclaim.block());
+        try {
+            int n = 0;
+            for (int p = reclaim.pages().nextSetBit(0); kept && p >= 0; p = reclaim.pages().nextSetBit(p + 1)) {
+                page.clear();
+                chip.readPage(spare, n++, page);
+                chip.programPage(reclaim.block(), p, page.clear());
+                used.set(reclaim.block() * zonesPerBlock + p / pagesPerZone);
+            }
+        } catch (PstoreException refused) {
+            throw refused;
+        } catch (IOException e) {
+            if (chip.powerLost()) {
+                throw e;
+            }
+            markBad(reclaim.block()); // its records are lost with it
+            kept = false;
+        }
+        eraseSpare();
+        return kept;
+    }
+
+    /** Erases the spare; one that fails is marked bad, and the last good block becomes the spare. */
+    private void eraseSpare() throws IOException {
+        while (spare >= 0 && !eraseBlock(spare)) {
+            spare = lastGoodBlock(); // its records give way, as a bad block's do
+        }
+    }
+
+    /** The spare went bad while a copy was programmed: the last good block takes its place. */
+    private void retireSpare() throws IOException {
+        markBad(spare);
+        spare = lastGoodBlock();
+        eraseSpare();
+    }
+
+    private int lastGoodBlock() {
+        return bad.previousClearBit(chip.blocks() - 1);
+    }
+
+    /** A block that holds zones: neither bad nor the spare. */
+    private boolean usable(int block) {
+        return !bad.get(block) && block != spare;
+    }
+
+    private void checkUsable(int zone) throws SkipZoneException {
+        int block = blockOf(zone);
+        if (bad.get(block)) {
+            throw new SkipZoneException("kmsg zone " + zone + " is in bad block " + block);
+        }
+        if (block == spare) {
+            throw new SkipZoneException("kmsg zone " + zone + " is in block " + block + ", the spare that reclaims copy to");
+        }
     }
 
     /** Erases a block and frees its zones; a block whose erase fails is marked bad. */
     private boolean eraseBlock(int block) throws IOException {
         try {
             chip.eraseBlock(block);
+        } catch (PstoreException refused) {
+            throw refused; // a read-only chip: not wear
         } catch (IOException e) {
             if (chip.powerLost()) {
                 throw e;
@@ -464,7 +673,7 @@ public final class NandPstoreDevice implements StorageDevice {
                 int zone = b * zonesPerBlock + z;
                 map[z] = used.get(zone) ? 'U' : removed.get(zone) ? 'R' : '.';
             }
-            blocks.add(new Part("block-" + b, List.of(new Figure("state", bad.get(b) ? "bad" : "good"),
+            blocks.add(new Part("block-" + b, List.of(new Figure("state", bad.get(b) ? "bad" : b == spare ? "spare" : "good"),
                     Figure.of("erases", chip.eraseCount(b)), new Figure("zones", new String(map)))));
         }
         return new DeviceFigures(chipFigures, blocks);

@@ -95,7 +95,7 @@ class NandPanicPathTest {
         NandChip.format(image, 2048, 64, 8, 3, Set.of()).close();
         try (NandPstoreDevice device = NandPstoreDevice.open(NandChip.open(image, false), "nand", ZONE);
              ZoneEngine engine = ZoneEngine.open(device, CONFIG)) {
-            for (int i = 0; i < 11; i++) { // 12 zones: the device keeps the twelfth free
+            for (int i = 0; i < 7; i++) { // 8 zones beside the spare block: the device keeps the eighth free
                 engine.dump(DumpReason.OOPS, ("oops " + i).getBytes(US_ASCII), false);
             }
             long erasesBefore = erases(device.chip());
@@ -121,7 +121,7 @@ class NandPanicPathTest {
             }
             ByteBuffer half = ByteBuffer.allocate(ZONE);
             half.put(0, (byte) 1);
-            long far = (long) (39 * 64 * 2048 / ZONE + 3) * ZONE; // a zone in the last block
+            long far = (long) (38 * 64 * 2048 / ZONE + 3) * ZONE; // a zone in the last block before the spare
             long id = Thread.currentThread().getId();
             THREADS.getThreadAllocatedBytes(id);
             long before = THREADS.getThreadAllocatedBytes(id);

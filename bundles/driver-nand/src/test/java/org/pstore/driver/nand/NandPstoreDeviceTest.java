@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -24,7 +27,7 @@ import org.pstore.zone.ZoneConfig;
 import org.pstore.zone.ZoneEngine;
 import org.pstore.zone.ZoneLayout;
 
-/** pstore on NAND: bad blocks, wrap-around, wear, grown bad blocks, ECC, the write-back. */
+/** pstore on NAND: bad blocks, wrap-around, wear, grown bad blocks, ECC, the write-back and its power cuts. */
 class NandPstoreDeviceTest {
 
     static final int ZONE = 4096; // two 2048-byte pages; four zones in a 16 KiB block
@@ -91,7 +94,8 @@ class NandPstoreDeviceTest {
                 assertTrue(new String(engine.read("dmesg-pstore_blk-" + newest), US_ASCII).endsWith(text(i)),
                         "the newest record, " + i + ", is readable");
             }
-            int[] counts = IntStream.range(0, 16).filter(b -> b != 7).map(b -> device.chip().eraseCount(b)).toArray();
+            // block 15, the spare, is erased only after a reclaim's copy
+            int[] counts = IntStream.range(0, 15).filter(b -> b != 7).map(b -> device.chip().eraseCount(b)).toArray();
             double mean = IntStream.of(counts).average().orElseThrow();
             int max = IntStream.of(counts).max().orElseThrow();
             System.out.println("NAND wear over 3000 records: mean " + mean + " erases a block, most " + max);
@@ -133,7 +137,7 @@ class NandPstoreDeviceTest {
     @Test
     void reclaimingRemovedZonesWritesTheOthersBackToTheirOwnOffsets() throws Exception {
         // mtdpstore wrote the block's first zone over every zone it wrote back
-        try (NandPstoreDevice device = device(4, Set.of()); ZoneEngine engine = ZoneEngine.open(device, CONFIG)) {
+        try (NandPstoreDevice device = device(5, Set.of()); ZoneEngine engine = ZoneEngine.open(device, CONFIG)) {
             for (int i = 0; i < 15; i++) {
                 engine.dump(DumpReason.OOPS, text(i).getBytes(US_ASCII), false);
             }
@@ -141,12 +145,83 @@ class NandPstoreDeviceTest {
             assertEquals(block(0, "good", 0, "URUU"), device.figures().part("block-0").orElseThrow());
             engine.dump(DumpReason.OOPS, text(15).getBytes(US_ASCII), false); // the last free zone: block 0 is reclaimed
             assertEquals(block(0, "good", 1, "U.UU"), device.figures().part("block-0").orElseThrow());
+            assertEquals(block(4, "spare", 1, "...."), device.figures().part("block-4").orElseThrow());
         }
         try (NandPstoreDevice device = reopen(); ZoneEngine engine = ZoneEngine.open(device, CONFIG)) {
             for (int zone : new int[] {0, 2, 3}) {
                 assertTrue(new String(engine.read("dmesg-pstore_blk-" + zone), US_ASCII).endsWith(text(zone)),
                         "zone " + zone + " holds its own record after the write-back");
             }
+        }
+    }
+
+    /**
+     * The reclaim above, cut after each of its program and erase steps: the records it keeps are
+     * shown by a reader of the cut chip (from their copy in the spare) and, once a writer has
+     * opened it, from their own zones again, the spare erased.
+     */
+    @Test
+    void aReclaimCutAtAnyStepLosesNoRecord() throws Exception {
+        Path pristine = dir.resolve("nand.img");
+        try (NandPstoreDevice device = device(5, Set.of()); ZoneEngine engine = ZoneEngine.open(device, CONFIG)) {
+            for (int i = 0; i < 4; i++) {
+                engine.dump(DumpReason.OOPS, text(i).getBytes(US_ASCII), false);
+            }
+            engine.erase("dmesg-pstore_blk-1"); // block 0 keeps zones 0, 2 and 3
+            for (int i = 4; freeZones(device) > 1; i++) {
+                engine.dump(DumpReason.OOPS, text(i).getBytes(US_ASCII), false);
+            }
+        }
+        long steps;
+        Path dry = Files.copy(pristine, dir.resolve("dry.img"));
+        try (NandPstoreDevice device = NandPstoreDevice.open(NandChip.open(dry, false), "nand", ZONE);
+             ZoneEngine engine = ZoneEngine.open(device, CONFIG)) {
+            long before = device.chip().steps();
+            engine.dump(DumpReason.OOPS, LAST.getBytes(US_ASCII), false); // the last free zone: block 0 is reclaimed
+            steps = device.chip().steps() - before;
+            assertEquals(1, device.chip().eraseCount(0), "block 0 was reclaimed");
+        }
+        List<Long> spareLeftProgrammed = new ArrayList<>();
+        for (long at = 0; at < steps; at++) {
+            Path image = Files.copy(pristine, dir.resolve("cut-" + at + ".img"));
+            try (NandPstoreDevice device = NandPstoreDevice.open(NandChip.open(image, false), "nand", ZONE);
+                 ZoneEngine engine = ZoneEngine.open(device, CONFIG)) {
+                device.chip().cutPowerAfterSteps(at);
+                engine.dump(DumpReason.OOPS, LAST.getBytes(US_ASCII), false);
+                assertTrue(device.chip().powerLost(), "cut after step " + at);
+            } catch (PstoreException noPower) {
+                // the engine could not close without power
+            }
+            byte[] cut = Files.readAllBytes(image);
+            try (NandPstoreDevice device = NandPstoreDevice.open(NandChip.open(image, true), "nand", ZONE);
+                 ZoneEngine engine = ZoneEngine.open(device, CONFIG)) {
+                assertKept(engine, "a reader, cut after step " + at);
+            }
+            assertTrue(Arrays.equals(cut, Files.readAllBytes(image)), "the reader changed nothing");
+            try (NandPstoreDevice device = NandPstoreDevice.open(NandChip.open(image, false), "nand", ZONE);
+                 ZoneEngine engine = ZoneEngine.open(device, CONFIG)) {
+                assertKept(engine, "a writer, cut after step " + at);
+                if (IntStream.range(0, 8).anyMatch(p -> device.chip().isProgrammed(4, p))) {
+                    spareLeftProgrammed.add(at);
+                }
+            }
+        }
+        assertEquals(List.of(), spareLeftProgrammed, "cuts after which a writer's open left the spare, block 4, programmed");
+    }
+
+    private static final String LAST = "<4>the record that takes the last free zone\n";
+
+    private static long freeZones(NandPstoreDevice device) {
+        return device.figures().parts().stream()
+                .filter(b -> b.value("state").equals(Optional.of("good")))
+                .mapToLong(b -> b.value("zones").orElseThrow().chars().filter(c -> c == '.').count()).sum();
+    }
+
+    /** Zones 0, 2 and 3, which block 0's reclaim keeps, hold their own records. */
+    private static void assertKept(ZoneEngine engine, String when) throws PstoreException {
+        for (int zone : new int[] {0, 2, 3}) {
+            assertTrue(new String(engine.read("dmesg-pstore_blk-" + zone), US_ASCII).endsWith(text(zone)),
+                    "zone " + zone + " holds its record: " + when);
         }
     }
 

@@ -13,6 +13,8 @@ import java.util.zip.Inflater;
  */
 public final class KmsgCompression {
 
+    private static final byte[] PART = {' ', 'P', 'a', 'r', 't'};
+
     private KmsgCompression() {
     }
 
@@ -42,49 +44,98 @@ public final class KmsgCompression {
     }
 
     /**
-     * Compresses {@code in} into {@code out}. Returns the compressed length, or -1 when it does not
-     * fit, in which case the caller stores the text uncompressed as Linux does.
+     * Compresses the {@code header} bytes at {@code start} of {@code text}, then its last
+     * {@code tail} bytes, as one stream into {@code out}. Returns the compressed length, or -1
+     * when it does not fit, in which case the caller stores the text uncompressed as Linux does.
      */
-    static int compress(Deflater deflater, ByteBuffer in, ByteBuffer out) {
+    private static int compress(Deflater deflater, ByteBuffer text, int start, int header, int tail, ByteBuffer out) {
+        int limit = text.limit();
+        int outStart = out.position();
         deflater.reset();
-        deflater.setInput(in);
+        text.limit(start + header).position(start);
+        deflater.setInput(text);
+        while (!deflater.needsInput()) {
+            if (!out.hasRemaining()) {
+                return -1;
+            }
+            deflater.deflate(out);
+        }
+        text.limit(limit).position(limit - tail);
+        deflater.setInput(text);
         deflater.finish();
-        int start = out.position();
         while (!deflater.finished()) {
             if (!out.hasRemaining()) {
                 return -1;
             }
             deflater.deflate(out);
         }
-        return out.position() - start;
+        return out.position() - outStart;
     }
 
     /**
      * Puts dump text into {@code out} (the space after both headers): compressed where asked, where
      * it fits and where Linux could inflate it again (at most {@code maxInflated} bytes of input),
-     * otherwise the first part that fits. Returns the stored length, negated when compressed.
-     * {@code text}'s limit is left as it was. Allocates nothing.
+     * otherwise uncompressed. Of a text longer than that, the newest part is kept, as Linux's
+     * dumper keeps it (the crash is at the end of the log), after the dump's first line
+     * {@code <Reason>#<n> Part<k>} when the text begins with one. Returns the stored length,
+     * negated when compressed. {@code text}'s limit is left as it was. Allocates nothing.
      */
     static int putText(ByteBuffer text, boolean compress, ByteBuffer out, Deflater deflater, int maxInflated) {
+        int start = text.position();
         int limit = text.limit();
+        int header = dumpHeaderLine(text);
         try {
             if (compress) {
-                text.limit(text.position() + Math.min(text.remaining(), maxInflated));
-                int start = text.position();
-                int n = compress(deflater, text, out);
+                int keep = Math.min(limit - start, maxInflated);
+                int first = Math.min(header, keep);
+                int n = compress(deflater, text, start, first, keep - first, out);
                 if (n > 0) {
                     return -n;
                 }
-                text.limit(limit).position(start);
                 out.clear();
             }
-            int n = Math.min(text.remaining(), out.remaining());
-            text.limit(text.position() + n);
+            int keep = Math.min(limit - start, out.remaining());
+            int first = Math.min(header, keep);
+            text.limit(start + first).position(start);
             out.put(text);
-            return n;
+            text.limit(limit).position(limit - (keep - first));
+            out.put(text);
+            return keep;
         } finally {
             text.limit(limit);
         }
+    }
+
+    /** The length of the first line Linux's dumper writes, {@code <Reason>#<n> Part<k>\n}, where the text begins with one; else 0. */
+    static int dumpHeaderLine(ByteBuffer text) {
+        int p = text.position();
+        int end = text.limit();
+        int reason = p;
+        while (reason < end && (text.get(reason) | 0x20) >= 'a' && (text.get(reason) | 0x20) <= 'z') {
+            reason++;
+        }
+        if (reason == p || reason == end || text.get(reason) != '#') {
+            return 0;
+        }
+        int n = digits(text, reason + 1);
+        if (n == reason + 1) {
+            return 0;
+        }
+        for (byte b : PART) {
+            if (n == end || text.get(n++) != b) {
+                return 0;
+            }
+        }
+        int k = digits(text, n);
+        return k > n && k < end && text.get(k) == '\n' ? k + 1 - p : 0;
+    }
+
+    private static int digits(ByteBuffer text, int from) {
+        int i = from;
+        while (i < text.limit() && i - from < 10 && text.get(i) >= '0' && text.get(i) <= '9') {
+            i++;
+        }
+        return i;
     }
 
     /** Inflates a raw deflate stream, or returns null where Linux would fail to. */
