@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 
 import jakarta.servlet.Servlet;
@@ -48,7 +47,6 @@ public class ApiServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
     static final String TOKEN_HEADER = "X-Pstore-Token";
-    private static final Gson GSON = new Gson();
 
     @Reference
     private transient Pstore pstore;
@@ -198,7 +196,7 @@ public class ApiServlet extends HttpServlet {
 
     private JsonObject status() {
         BackendStatus s = registry.status();
-        JsonObject json = GSON.toJsonTree(s).getAsJsonObject();
+        JsonObject json = Json.object(s);
         json.addProperty("token", token);
         return json;
     }

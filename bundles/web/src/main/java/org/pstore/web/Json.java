@@ -19,6 +19,11 @@ final class Json {
     private Json() {
     }
 
+    /** The object as a JSON tree, nulls included. */
+    static com.google.gson.JsonObject object(Object value) {
+        return GSON.toJsonTree(value).getAsJsonObject();
+    }
+
     static void send(HttpServletResponse response, int status, Object body) throws IOException {
         byte[] bytes = GSON.toJson(body).getBytes(UTF_8);
         response.setStatus(status);

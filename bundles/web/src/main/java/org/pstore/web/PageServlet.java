@@ -13,7 +13,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardContextSelect;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
-/** The page: three fixed files from this bundle; any other path is a JSON 404. */
+/** The page: three fixed files from this bundle, for GET; any other path is a JSON 404. */
 @Component(service = Servlet.class)
 @HttpWhiteboardContextSelect(WebContext.SELECT)
 @HttpWhiteboardServletPattern("/*")
@@ -28,7 +28,7 @@ public class PageServlet extends HttpServlet {
             "/style.css", "text/css;charset=utf-8");
 
     @Override
-    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String path = request.getPathInfo();
         if (path == null) {
             response.sendRedirect(request.getContextPath() + "/");
@@ -40,6 +40,11 @@ public class PageServlet extends HttpServlet {
         String type = FILES.get(path);
         if (type == null) {
             Json.error(response, 404, "no such page");
+            return;
+        }
+        if (!request.getMethod().equals("GET")) {
+            response.setHeader("Allow", "GET");
+            Json.error(response, 405, "method not allowed");
             return;
         }
         try (InputStream in = PageServlet.class.getResourceAsStream("page" + path)) {
