@@ -43,6 +43,8 @@ public final class Gateway {
     }
 
     public static void main(String[] args) throws Exception {
+        // Jetty logs through slf4j-simple to stderr: only its warnings belong on the console
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
         String commands = null;
         Path etc = null;
         for (int i = 0; i < args.length; i++) {
@@ -86,6 +88,7 @@ public final class Gateway {
         config.put("felix.fileinstall.enableConfigSave", "false"); // never rewrite the user's files
         config.put("felix.fileinstall.poll", "1000");
         config.put("org.apache.felix.eventadmin.LogLevel", "1"); // its stop warns of interrupted delivery
+        config.put("org.apache.felix.http.enable", "false"); // Jetty listens only where org.pstore.web says
         config.put(PstoreConstants.GATEWAY, "true");
         if (commands != null) {
             config.put(PstoreConstants.GATEWAY_COMMANDS, commands);

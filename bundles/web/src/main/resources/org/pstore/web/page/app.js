@@ -37,8 +37,13 @@ async function poll(path) {
   return { status: r.status, body: text ? JSON.parse(text) : null };
 }
 
+let shownBackend;
 function renderStatus(s) {
   token = s.token;
+  const name = s.active ? s.active.name : null;
+  // a record shown from the previous backend is not on this one
+  if (shownBackend !== undefined && shownBackend !== name) document.getElementById('viewer').hidden = true;
+  shownBackend = name;
   const box = document.getElementById('status');
   box.replaceChildren();
   const a = s.active;
@@ -73,6 +78,9 @@ function renderZones(answer) {
   }
   const zones = answer.body;
   const end = zones.reduce((m, z) => Math.max(m, z.offset + z.size), 0) || 1;
+  const selected = zones.find(z => z.offset === selectedZone);
+  document.getElementById('zone-detail').textContent = selected ? 'selected: ' + zoneText(selected)
+      : 'Point at a zone, or click it, for its details.';
   const picture = svg('svg', { viewBox: '0 0 1000 60', preserveAspectRatio: 'none', id: 'partition-svg' });
   for (const z of zones) {
     const colour = TYPE_COLOURS[z.type] || '#757575';
