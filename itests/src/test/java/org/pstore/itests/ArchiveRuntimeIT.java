@@ -42,7 +42,6 @@ import org.pstore.api.DumpReason;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.PstoreRegistry;
 import org.pstore.api.archive.CrashArchive;
-import org.pstore.driver.file.FileDevice;
 import org.pstore.zone.ZoneConfig;
 import org.pstore.zone.ZoneEngine;
 import org.pstore.zone.ZoneLayout;
@@ -98,7 +97,7 @@ public class ArchiveRuntimeIT {
 
     /** A partition left by an earlier run: {@code DUMPS} oopses, each text naming its device. */
     static void earlierRun(Path image, String device) throws Exception {
-        try (FileDevice d = FileDevice.openOrCreate(image, 1 << 20); ZoneEngine e = ZoneEngine.open(d, CONFIG)) {
+        try (ImageFile d = ImageFile.create(image, 1 << 20); ZoneEngine e = ZoneEngine.open(d, CONFIG)) {
             for (int i = 0; i < DUMPS; i++) {
                 e.dump(DumpReason.OOPS, ("Oops#" + (i + 1) + " Part1\n<1>[    1.000000] BUG: " + device + " crash " + i + "\n")
                         .getBytes(US_ASCII), false);
@@ -118,7 +117,7 @@ public class ArchiveRuntimeIT {
     /** The dumps held by an image (once no backend holds it). */
     static List<String> dumps(Path image) throws Exception {
         List<String> out = new ArrayList<>();
-        try (FileDevice d = FileDevice.open(image, true); ZoneEngine e = ZoneEngine.open(d, CONFIG)) {
+        try (ImageFile d = ImageFile.readOnly(image); ZoneEngine e = ZoneEngine.open(d, CONFIG)) {
             for (PstoreRecord r : e.records()) {
                 if (r.name().startsWith("dmesg-")) {
                     out.add(new String(e.read(r.name()), US_ASCII));
@@ -157,23 +156,23 @@ public class ArchiveRuntimeIT {
         }
 
         org.osgi.service.cm.Configuration devA = device(a, "a");
-        await("a active", () -> "a".equals(registry.status().active()));
+        await("a active", () -> "a".equals(registry.status().activeName()));
         org.osgi.service.cm.Configuration devB = device(b, "b");
         await("the archive of a under way", () -> !archived.isEmpty());
         devA.delete(); // b takes over in the middle of a's run
-        await("b active", () -> "b".equals(registry.status().active()));
+        await("b active", () -> "b".equals(registry.status().activeName()));
         int duringA = archived.size();
         CrashArchive archive = context.getService(context.getServiceReference(CrashArchive.class));
         archive.archive(); // waits for the run under way, then one more on b
         devA = device(a, "a"); // a waits as a standby, with what its cut run did not archive
         await("a standby", () -> registry.status().standbys().contains("a"));
         devB.delete();
-        await("a active again", () -> "a".equals(registry.status().active()));
+        await("a active again", () -> "a".equals(registry.status().activeName()));
         archive.archive();
         devB = device(b, "b");
         await("b standby", () -> registry.status().standbys().contains("b"));
         devA.delete(); // b again: what was archived but not erased when b went is recognised, and erased
-        await("b active again", () -> "b".equals(registry.status().active()));
+        await("b active again", () -> "b".equals(registry.status().activeName()));
         archive.archive();
         devB.delete();
         await("no backend", () -> registry.status().active() == null);
