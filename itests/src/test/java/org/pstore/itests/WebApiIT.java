@@ -107,7 +107,8 @@ public class WebApiIT {
                 bundle(new File(bundles, "pstore-registration.jar").toURI().toString()),
                 // started once configured: never on the working folder, never on /sys
                 bundle(new File(bundles, "pstore-archive.jar").toURI().toString()).start(false),
-                bundle(new File(bundles, "pstore-web.jar").toURI().toString()),
+                // started once configured: its defaults would make a password file in the working folder
+                bundle(new File(bundles, "pstore-web.jar").toURI().toString()).start(false),
                 junitBundles());
     }
 
@@ -147,6 +148,11 @@ public class WebApiIT {
         await("a active", () -> "a".equals(registry.status().activeName()));
         System.out.println("WebApiIT: backend active in " + (System.currentTimeMillis() - started) + " ms");
         configure("org.pstore.web", "port", 0, "address", "127.0.0.1", "username", USER, "password", PASSWORD);
+        for (Bundle b : context.getBundles()) {
+            if ("org.pstore.web".equals(b.getSymbolicName())) {
+                b.start();
+            }
+        }
         http = new RawHttp(port());
         System.out.println("WebApiIT: gateway ready in " + (System.currentTimeMillis() - started) + " ms");
     }

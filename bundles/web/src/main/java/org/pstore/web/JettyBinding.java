@@ -5,12 +5,14 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Objects;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.pstore.api.PstoreConstants;
 
 /**
  * Puts the web view's {@code port} and {@code address} into the configuration of Felix HTTP
@@ -27,14 +29,22 @@ public class JettyBinding {
 
     private final ConfigurationAdmin configAdmin;
 
+    private final boolean batch;
+
     @Activate
-    public JettyBinding(WebConfig config, @Reference ConfigurationAdmin configAdmin) throws IOException {
+    public JettyBinding(WebConfig config, @Reference ConfigurationAdmin configAdmin, BundleContext context) throws IOException {
         this.configAdmin = configAdmin;
+        // a gateway run with -c runs its commands and stops: it serves no page (and Jetty, stopped
+        // meanwhile, would fail on a configuration delivered late)
+        this.batch = context.getProperty(PstoreConstants.GATEWAY_COMMANDS) != null;
         modified(config);
     }
 
     @Modified
     void modified(WebConfig config) throws IOException {
+        if (batch) {
+            return;
+        }
         Configuration jetty = configAdmin.getConfiguration(JETTY_PID, "?");
         Dictionary<String, Object> current = jetty.getProperties();
         Dictionary<String, Object> wanted = current == null ? new Hashtable<>() : current;

@@ -21,7 +21,8 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardContext;
  * answers a request without the configured user's credentials (basic auth; 401 otherwise).
  * A new configuration makes a new context, so the credentials cannot change under a request.
  */
-@Component(service = ServletContextHelper.class, configurationPid = WebConfig.PID)
+// immediate: the password is made (and where it is printed) at start, not at the first request
+@Component(service = ServletContextHelper.class, configurationPid = WebConfig.PID, immediate = true)
 @Designate(ocd = WebConfig.class)
 @HttpWhiteboardContext(name = WebContext.NAME, path = WebContext.PATH)
 public class WebContext extends ServletContextHelper {
