@@ -49,6 +49,10 @@ public final class Gateway {
     }
 
     public static void main(String[] args) throws Exception {
+        // Jetty logs through slf4j-simple to stderr: only its warnings belong on the console
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+        // not its "Jetty not started" at every start: HTTP is off until the web view's configuration comes
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.felix.http", System.getProperty("org.slf4j.simpleLogger.log.org.apache.felix.http", "error"));
         String commands = null;
         Path etc = null;
         for (int i = 0; i < args.length; i++) {
@@ -99,6 +103,7 @@ public final class Gateway {
             config.put("felix.fileinstall.dir", etc.toAbsolutePath().toString());
             if (commands != null) {
                 config.put("gosh.args", "--nointeractive");
+                config.put("org.pstore.web.serve", "false"); // the web view serves nothing to a run that stops
             }
             Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
             Thread stopOnSignal = new Thread(() -> stop(framework), "pstore-gateway shutdown");

@@ -1,5 +1,7 @@
 package org.pstore.api;
 
+import java.util.List;
+
 import org.osgi.annotation.versioning.ProviderType;
 import org.pstore.api.device.StorageDevice;
 
@@ -21,4 +23,11 @@ public interface PstoreRegistry {
 
     /** The active backend, the standbys and what the active one holds. */
     BackendStatus status();
+
+    /**
+     * The active backend's zones in device order, read from the device without changing anything.
+     *
+     * @throws PstoreException when no backend is active, or the device cannot be read
+     */
+    List<ZoneStatus> zones() throws PstoreException;
 }

@@ -3,7 +3,7 @@
  * medium that holds it.
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package org.pstore.api;
 
 import org.osgi.annotation.bundle.Export;

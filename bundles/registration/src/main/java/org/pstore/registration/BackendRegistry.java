@@ -21,6 +21,7 @@ import org.pstore.api.PstoreRecord;
 import org.pstore.api.PstoreRegistry;
 import org.pstore.api.RecordType;
 import org.pstore.api.WriteStatus;
+import org.pstore.api.ZoneStatus;
 import org.pstore.api.device.DeviceFigures;
 import org.pstore.api.device.StorageDevice;
 import org.pstore.zone.ZoneConfig;
@@ -497,6 +498,20 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
     @Override
     public int dumpCapacity(boolean compress) {
         return settings.zoneConfig().layout().dumpCapacity(compress);
+    }
+
+    @Override
+    public List<ZoneStatus> zones() throws PstoreException {
+        List<ZoneStatus> out = new ArrayList<>();
+        lock.lock();
+        try {
+            ZoneEngine e = requireEngine();
+            e.describeZones(z -> out.add(new ZoneStatus(z.zone().type(), z.zone().index(), z.zone().offset(),
+                    z.zone().size(), z.state().label(), e.dirty(z.zone()), z.detail())));
+        } finally {
+            lock.unlock();
+        }
+        return out;
     }
 
     @Override

@@ -27,6 +27,7 @@ import org.pstore.api.PstoreRecord;
 import org.pstore.api.PstoreRegistry;
 import org.pstore.api.RecordType;
 import org.pstore.api.WriteStatus;
+import org.pstore.api.ZoneStatus;
 import org.pstore.api.device.StorageDevice;
 import org.pstore.zone.ZoneConfig;
 import org.pstore.zone.ZoneLayout;
@@ -163,5 +164,10 @@ public class RegistrationComponent implements Pstore, PstoreRegistry {
     @Override
     public BackendStatus status() {
         return registry.status();
+    }
+
+    @Override
+    public List<ZoneStatus> zones() throws PstoreException {
+        return registry.zones();
     }
 }

@@ -21,6 +21,7 @@ import org.pstore.api.PstoreFrontend;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.RecordType;
 import org.pstore.api.WriteStatus;
+import org.pstore.api.ZoneStatus;
 import org.pstore.driver.file.FileDevice;
 import org.pstore.zone.ZoneConfig;
 import org.pstore.zone.ZoneEngine;
@@ -55,6 +56,29 @@ class BackendRegistryTest {
         try (FileDevice d = FileDevice.open(image, true); ZoneEngine e = ZoneEngine.open(d, config)) {
             return e.records().stream().map(PstoreRecord::name).toList();
         }
+    }
+
+    @Test
+    void zonesCoverTheDeviceInOrderAndShowWhatWasWritten() throws Exception {
+        assertThrows(PstoreException.class, registry::zones, "no backend");
+        registry.addDevice(device("a"), "a", 0);
+        registry.dump(DumpReason.OOPS, "Oops#1 Part1\nzones".getBytes(US_ASCII), false);
+        registry.append(RecordType.PMSG, "pmsg".getBytes(US_ASCII));
+        List<ZoneStatus> zones = registry.zones();
+        // 1 MiB in 64 KiB zones: one pmsg, one console, the rest kmsg
+        assertEquals(16, zones.size());
+        long offset = 0;
+        for (ZoneStatus z : zones) {
+            assertEquals(offset, z.offset(), z.toString());
+            assertEquals(65536, z.size());
+            offset += z.size();
+        }
+        assertEquals(14, zones.stream().filter(z -> z.type() == RecordType.DMESG).count());
+        List<String> written = zones.stream().filter(z -> z.state().equals("record"))
+                .map(z -> z.type().label() + z.index()).toList();
+        assertTrue(written.contains("pmsg0"), written.toString());
+        assertEquals(1, written.stream().filter(w -> w.startsWith("dmesg")).count(), written.toString());
+        assertTrue(zones.stream().filter(z -> z.type() == RecordType.CONSOLE).allMatch(z -> z.state().equals("empty")));
     }
 
     @Test

@@ -26,6 +26,7 @@ import org.pstore.api.KmsgDumper;
 import org.pstore.api.PstoreException;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.PstoreRegistry;
+import org.pstore.api.ZoneStatus;
 import org.pstore.api.RecordType;
 import org.pstore.api.WriteStatus;
 import org.pstore.api.device.DeviceFigures;
@@ -92,6 +93,11 @@ class PstoreCommandsTest {
                         e.dirtyZoneCount(), e.oopsCount(), e.panicCount(), DeviceFigures.NONE), List.of(),
                         new BackendStatus.Layout(l.kmsgSize(), l.pmsgSize(), l.consoleSize(), l.ftraceSize(),
                                 l.cpus(), CONFIG.maxReason()), 0, 0, e.problems());
+            }
+
+            @Override
+            public List<ZoneStatus> zones() throws PstoreException {
+                throw new PstoreException("not here");
             }
         };
     }

@@ -284,6 +284,16 @@ public final class ZoneEngine implements Pstore, Closeable {
         }
     }
 
+    /** Whether the zone's data waits in memory for the device. */
+    public boolean dirty(Zone zone) {
+        lock.lock();
+        try {
+            return zone.type() == RecordType.DMESG ? kmsg.pending(zone.index()) : rings.dirty(zone);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** What went wrong while recovering or flushing (at most 64 messages, then how many more). */
     public List<String> problems() {
         return problems.list();

@@ -437,6 +437,11 @@ public final class KmsgZones {
         return pending.isEmpty();
     }
 
+    /** Whether this kmsg zone's image waits in memory. */
+    public boolean pending(int index) {
+        return pending.containsKey(index);
+    }
+
     /** Zones whose image waits in memory. */
     public int pendingCount() {
         return pending.size();

@@ -183,6 +183,16 @@ public final class RingZones {
         return n;
     }
 
+    /** Whether this ring zone's data waits for the device. */
+    public boolean dirty(Zone zone) {
+        for (RingZone ring : all) {
+            if (ring.zone().equals(zone)) {
+                return ring.dirty();
+            }
+        }
+        return false;
+    }
+
     private RingZone ringOf(RecordType type) {
         return type == RecordType.PMSG ? pmsg : type == RecordType.CONSOLE ? console : null;
     }
