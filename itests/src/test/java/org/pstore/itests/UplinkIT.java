@@ -66,6 +66,9 @@ public class UplinkIT {
     /** The broker's URI, in the JVM that runs Felix (Pax Exam asks for the configuration more than once). */
     static String brokerUri;
 
+    /** The archive's folder, chosen once as the broker is. */
+    static String archiveFolder;
+
     @Configuration
     public Option[] config() throws IOException {
         if (brokerUri == null) {
@@ -76,16 +79,14 @@ public class UplinkIT {
             brokerUri = broker.uri();
         }
         Path etc = Files.createDirectories(Path.of(System.getProperty("pstore.work.dir"), "etc-uplink"));
-        Files.writeString(etc.resolve("org.pstore.archive.cfg"), "directory=" + archiveDir() + "\nkernel.dir=\n");
+        if (archiveFolder == null) { // a new one each run: the work folder outlives the build
+            archiveFolder = Path.of(System.getProperty("pstore.work.dir"), "uplink-archive-" + UUID.randomUUID()).toString();
+        }
+        Files.writeString(etc.resolve("org.pstore.archive.cfg"), "directory=" + archiveFolder + "\nkernel.dir=\n");
         List<Option> options = new ArrayList<>(List.of(
                 GatewayRuntimeOptions.of(Path.of(System.getProperty("pstore.gateway.runtime")), etc)));
         options.add(systemProperty(BROKER).value(brokerUri));
         return options.toArray(Option[]::new);
-    }
-
-    /** The gateway's archive folder, where the test lays crashes out as the archive does. */
-    static Path archiveDir() {
-        return Path.of(System.getProperty("pstore.work.dir"), "uplink-archive");
     }
 
     static void crash(Path archive, String id, String text) throws IOException {
@@ -98,7 +99,8 @@ public class UplinkIT {
     @Test
     public void archivedCrashesGoToTheBrokerAndTheStatusSaysSo() throws Exception {
         Path work = Files.createDirectories(Path.of(System.getProperty("pstore.work.dir"), UUID.randomUUID().toString()));
-        Path archive = Files.createDirectories(archiveDir());
+        // the gateway's archive folder (a new one each run), where the test lays crashes out as the archive does
+        Path archive = Files.createDirectories(context.getService(context.getServiceReference(CrashArchive.class)).directory());
         crash(archive, "c1", "Oops#1 Part1\nbefore the uplink started\n");
         BlockingQueue<String> received = new LinkedBlockingQueue<>();
         MqttClient collector = new MqttClient(System.getProperty(BROKER), "it-collector", new MemoryPersistence());
