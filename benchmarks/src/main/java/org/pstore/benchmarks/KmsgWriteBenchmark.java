@@ -59,8 +59,8 @@ public class KmsgWriteBenchmark {
         text = "<4>[   12.345678] a kernel log line of ordinary length, sixty-odd bytes\n"
                 .repeat(zoneSize / 2 / 72).getBytes();
         engine.dump(DumpReason.OOPS, text, false);
-        // the baseline writes exactly what the engine wrote: its zone image, read back
-        zoneImage = ByteBuffer.allocate(zoneSize);
+        // the baseline writes exactly what the engine wrote, its zone image read back, from direct memory
+        zoneImage = ByteBuffer.allocateDirect(zoneSize);
         device.read(0, zoneImage);
         Path other = Partitions.newFile("kmsg-baseline", (long) zoneSize * ZONES);
         baseline = FileChannel.open(other, StandardOpenOption.READ, StandardOpenOption.WRITE);

@@ -2,7 +2,6 @@ package org.pstore.zone.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -61,9 +60,8 @@ public final class KmsgZones {
     private final AtomicInteger oopsCounter = new AtomicInteger();
     private final AtomicInteger panicCounter = new AtomicInteger();
 
-    /** The kmsg zone image being written; zero beyond {@link #imageUsed}. */
-    private final ByteBuffer image;
-    private int imageUsed;
+    /** The kmsg zone image being written. */
+    private final ZoneImage image;
     private final Deflater deflater = KmsgCompression.newDeflater();
     private final CRC32C crc = new CRC32C();
 
@@ -80,7 +78,7 @@ public final class KmsgZones {
         this.count = (int) layout.kmsgCount(device.size());
         this.textCapacity = Math.max(0, (int) layout.kmsgSize() - ZoneFormat.KMSG_TEXT_OFFSET);
         this.records = new KmsgTable(count);
-        this.image = ByteBuffer.allocate(count == 0 ? 0 : (int) layout.kmsgSize()).order(ByteOrder.LITTLE_ENDIAN);
+        this.image = new ZoneImage(count == 0 ? 0 : (int) layout.kmsgSize());
     }
 
     // ---- recovery
@@ -361,31 +359,9 @@ public final class KmsgZones {
     /** Writes a dump to the next zone: Linux's {@code psz_kmsg_write_record}. */
     public WriteStatus dump(DumpReason reason, byte[] text, boolean compress, Instant now) throws PstoreException {
         int counter = nextCounter(reason);
-        ByteBuffer textArea = image.clear().duplicate().position(ZoneFormat.KMSG_TEXT_OFFSET).slice();
-        int textLength = KmsgCompression.putText(ByteBuffer.wrap(text), compress, textArea, deflater,
-                layout.dumpCapacity(true));
-        boolean compressed = textLength < 0;
-        int datalen = ZoneFormat.KMSG_HEADER_SIZE + Math.abs(textLength);
-        // a compression that did not fit may have filled the whole zone before giving up
-        zeroImage(ZoneFormat.HEADER_SIZE + datalen, compress && !compressed ? image.capacity() : imageUsed);
-        ZoneFormat.putHeader(image, 0, ZoneFormat.signature(RecordType.DMESG), datalen, 0);
-        ZoneFormat.putKmsgHeader(image, now.getEpochSecond(), now.getNano(), compressed, counter, reason.code(),
-                crc, textArea.flip());
+        image.putRecord(ByteBuffer.wrap(text), compress, deflater, layout.dumpCapacity(true), crc,
+                now.getEpochSecond(), now.getNano(), counter, reason.code());
         return place();
-    }
-
-    /** Zeroes the zone image from {@code from} up to {@code to}, where earlier images left bytes. */
-    private void zeroImage(int from, int to) {
-        if (to > from) {
-            Arrays.fill(image.array(), from, to, (byte) 0);
-        }
-        imageUsed = from;
-    }
-
-    /** Puts a pending image back into the zone image, zeros after it. */
-    private void loadImage(byte[] waiting) {
-        System.arraycopy(waiting, 0, image.array(), 0, waiting.length);
-        zeroImage(waiting.length, imageUsed);
     }
 
     /**
@@ -394,27 +370,30 @@ public final class KmsgZones {
      * image the device could not take is copied, to wait in memory.
      */
     private WriteStatus place() throws PstoreException {
-        int datalen = image.getInt(ZoneFormat.OFF_DATALEN);
+        ByteBuffer zone = image.buffer();
+        int datalen = zone.getInt(ZoneFormat.OFF_DATALEN);
         for (int tries = 0; tries < count; tries++) {
             int index = claimNext();
             if (unreadable.get(index) || !handOff.beginWrite(index)) {
                 continue;
             }
             try {
-                device.write(layout.kmsgZoneOffset(index), image.clear());
+                device.write(layout.kmsgZoneOffset(index), zone.clear());
             } catch (SkipZoneException e) {
                 continue;
             } catch (IOException e) {
                 io.remember(layout.kmsgZone(index), e);
-                pending.put(index, Arrays.copyOf(image.array(), ZoneFormat.HEADER_SIZE + datalen));
-                records.put(index, datalen, image);
+                byte[] waiting = new byte[ZoneFormat.HEADER_SIZE + datalen];
+                zone.get(0, waiting);
+                pending.put(index, waiting);
+                records.put(index, datalen, zone);
                 retryLater.run();
                 return WriteStatus.PENDING;
             } finally {
                 handOff.endWrite();
             }
             pending.remove(index);
-            records.put(index, datalen, image);
+            records.put(index, datalen, zone);
             return WriteStatus.STORED;
         }
         throw new PstoreException("no kmsg zone could take the record: all " + count
@@ -434,9 +413,9 @@ public final class KmsgZones {
             if (!handOff.beginWrite(index)) {
                 continue;
             }
-            loadImage(e.getValue());
+            image.load(e.getValue());
             try {
-                device.write(layout.kmsgZoneOffset(index), image.clear());
+                device.write(layout.kmsgZoneOffset(index), image.buffer());
                 pending.remove(index);
             } catch (SkipZoneException skip) {
                 handOff.endWrite();
