@@ -49,6 +49,8 @@ public class AppendBenchmark {
 
     FileDevice device;
     ZoneEngine engine;
+    /** The same engine over a device that moves no byte: the CPU work of our path alone. */
+    ZoneEngine cpuEngine;
     byte[] line;
     FileChannel baseline;
     long zoneOffset;
@@ -63,6 +65,7 @@ public class AppendBenchmark {
         ZoneConfig config = ZoneConfig.of(new ZoneLayout(4096, RING, RING, 0, 1));
         device = FileDevice.open(Partitions.newFile("ring", 1 << 20), false);
         engine = ZoneEngine.open(device, config);
+        cpuEngine = ZoneEngine.open(new CpuOnlyDevice(device), config);
         line = ("<6>[   12.345678] " + "x".repeat(81) + "\n").getBytes();
         lineBuffer = ByteBuffer.allocateDirect(line.length).put(line);
         zoneOffset = type == RecordType.PMSG ? 0 : RING;
@@ -72,6 +75,7 @@ public class AppendBenchmark {
 
     @TearDown
     public void tearDown() throws IOException {
+        cpuEngine.close();
         engine.close();
         device.close();
         baseline.close();
@@ -80,6 +84,11 @@ public class AppendBenchmark {
     @Benchmark
     public WriteStatus pstore() throws IOException {
         return engine.append(type, line);
+    }
+
+    @Benchmark
+    public WriteStatus pstoreCpu() throws IOException {
+        return cpuEngine.append(type, line);
     }
 
     @Benchmark
