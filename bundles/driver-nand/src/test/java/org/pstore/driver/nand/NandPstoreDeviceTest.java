@@ -132,7 +132,7 @@ class NandPstoreDeviceTest {
 
     @Test
     void reclaimingRemovedZonesWritesTheOthersBackToTheirOwnOffsets() throws Exception {
-        // mtdpstore wrote the block's first zone over every zone it wrote back (weak spot 6)
+        // mtdpstore wrote the block's first zone over every zone it wrote back
         try (NandPstoreDevice device = device(4, Set.of()); ZoneEngine engine = ZoneEngine.open(device, CONFIG)) {
             for (int i = 0; i < 15; i++) {
                 engine.dump(DumpReason.OOPS, text(i).getBytes(US_ASCII), false);
