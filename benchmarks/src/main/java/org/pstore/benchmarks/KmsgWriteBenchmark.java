@@ -46,6 +46,8 @@ public class KmsgWriteBenchmark {
 
     FileDevice device;
     ZoneEngine engine;
+    /** The same engine over a device that moves no byte: the CPU work of our path alone. */
+    ZoneEngine cpuEngine;
     byte[] text;
     FileChannel baseline;
     ByteBuffer zoneImage;
@@ -56,11 +58,12 @@ public class KmsgWriteBenchmark {
         ZoneConfig config = ZoneConfig.of(ZoneLayout.kmsgOnly(zoneSize));
         device = FileDevice.open(Partitions.newFile("kmsg", (long) zoneSize * ZONES), false);
         engine = ZoneEngine.open(device, config);
+        cpuEngine = ZoneEngine.open(new CpuOnlyDevice(device), config);
         text = "<4>[   12.345678] a kernel log line of ordinary length, sixty-odd bytes\n"
                 .repeat(zoneSize / 2 / 72).getBytes();
         engine.dump(DumpReason.OOPS, text, false);
-        // the baseline writes exactly what the engine wrote: its zone image, read back
-        zoneImage = ByteBuffer.allocate(zoneSize);
+        // the baseline writes exactly what the engine wrote, its zone image read back, from direct memory
+        zoneImage = ByteBuffer.allocateDirect(zoneSize);
         device.read(0, zoneImage);
         Path other = Partitions.newFile("kmsg-baseline", (long) zoneSize * ZONES);
         baseline = FileChannel.open(other, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -68,6 +71,7 @@ public class KmsgWriteBenchmark {
 
     @TearDown
     public void tearDown() throws IOException {
+        cpuEngine.close();
         engine.close();
         device.close();
         baseline.close();
@@ -77,6 +81,11 @@ public class KmsgWriteBenchmark {
     @Benchmark
     public WriteStatus pstore() throws IOException {
         return engine.dump(DumpReason.OOPS, text, false);
+    }
+
+    @Benchmark
+    public WriteStatus pstoreCpu() throws IOException {
+        return cpuEngine.dump(DumpReason.OOPS, text, false);
     }
 
     @Benchmark

@@ -24,6 +24,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.pstore.api.RecordType;
 import org.pstore.api.device.ForwardingStorageDevice;
 import org.pstore.api.device.StorageDevice;
 import org.pstore.driver.file.FileDevice;
@@ -102,19 +103,22 @@ public class OpenBenchmark {
         return read;
     }
 
-    /** Bytes read and heap kept by one open, reported per operation. */
+    /**
+     * Bytes read and heap kept by one open, and the kmsg records the open partition then lists
+     * (counted after the heap was measured, as listing reads their text), reported per operation.
+     */
     @AuxCounters(AuxCounters.Type.EVENTS)
     @State(Scope.Thread)
     public static class Footprint {
         public long bytesRead;
         public long heapKept;
-        long opens;
+        public long kmsgRecords;
 
         @Setup(Level.Iteration)
         public void reset() {
             bytesRead = 0;
             heapKept = 0;
-            opens = 0;
+            kmsgRecords = 0;
         }
     }
 
@@ -137,6 +141,7 @@ public class OpenBenchmark {
             long after = usedHeap();
             f.bytesRead = read[0];
             f.heapKept = after - before;
+            f.kmsgRecords = engine.records().stream().filter(r -> r.type() == RecordType.DMESG).count();
             engine.close();
             return engine;
         }

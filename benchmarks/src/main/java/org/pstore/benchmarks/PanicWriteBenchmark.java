@@ -43,6 +43,8 @@ public class PanicWriteBenchmark {
 
     FileDevice device;
     ZoneEngine engine;
+    /** The same engine over a device that moves no byte: the CPU work of our path alone. */
+    ZoneEngine cpuEngine;
     ByteBuffer text;
     FileChannel baseline;
     ByteBuffer zoneImage;
@@ -52,6 +54,7 @@ public class PanicWriteBenchmark {
     public void setUp() throws IOException {
         device = FileDevice.open(Partitions.newFile("panic", (long) ZONE * ZONES), false);
         engine = ZoneEngine.open(device, ZoneConfig.of(ZoneLayout.kmsgOnly(ZONE)));
+        cpuEngine = ZoneEngine.open(new CpuOnlyDevice(device), ZoneConfig.of(ZoneLayout.kmsgOnly(ZONE)));
         text = ByteBuffer.wrap(("Panic#1 Part1\n" + "<0>[   99.000001] Kernel panic - not syncing: stack frame\n"
                 .repeat(500)).getBytes());
         engine.panicDump(DumpReason.PANIC, text, false);
@@ -63,6 +66,7 @@ public class PanicWriteBenchmark {
 
     @TearDown
     public void tearDown() throws IOException {
+        cpuEngine.close();
         engine.close();
         device.close();
         baseline.close();
@@ -71,6 +75,11 @@ public class PanicWriteBenchmark {
     @Benchmark
     public WriteStatus pstore() throws IOException {
         return engine.panicDump(DumpReason.PANIC, text, false);
+    }
+
+    @Benchmark
+    public WriteStatus pstoreCpu() throws IOException {
+        return cpuEngine.panicDump(DumpReason.PANIC, text, false);
     }
 
     @Benchmark

@@ -192,15 +192,26 @@ public final class FileDevice implements StorageDevice {
         return !readOnly;
     }
 
-    /** The same durable write, through the direct buffer prepared at open: no lock, no allocation. */
+    /**
+     * The same durable write without a lock or an allocation: a direct buffer is written as it is
+     * (the JDK copies nothing), a heap one through the direct buffer prepared at open (where the
+     * JDK would take a temporary one).
+     */
     @Override
     public void panicWrite(long position, ByteBuffer src) throws IOException {
         if (readOnly) {
             throw new PstoreException(path + " is open read-only");
         }
         checkAccess(position, src.remaining());
-        int limit = src.limit();
         long pos = position;
+        if (src.isDirect()) {
+            while (src.hasRemaining()) {
+                pos += channel.write(src, pos);
+            }
+            channel.force(false);
+            return;
+        }
+        int limit = src.limit();
         try {
             while (src.hasRemaining()) {
                 src.limit(src.position() + Math.min(src.remaining(), panicBuffer.capacity()));

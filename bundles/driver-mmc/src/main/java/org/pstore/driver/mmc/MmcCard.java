@@ -12,7 +12,9 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
@@ -29,7 +31,9 @@ import org.pstore.api.device.PartitionLock;
  * <li>a power cut in the middle of a multi-block program leaves only a prefix of its sectors;</li>
  * <li>reliable write: sector-atomic, not cached; the panic path's reliable write waits at most
  * {@link PanicLock#WAIT_MS} for a command in progress, then programs anyway;</li>
- * <li>erase/trim of sector ranges to the card's erased value (0x00 or 0xFF).</li>
+ * <li>erase/trim of sector ranges to the card's erased value (0x00 or 0xFF);</li>
+ * <li>time: every command adds its {@link MmcTiming} latency and sector transfers to
+ * {@link #busyNanos()}, simulated device time that is counted, never slept.</li>
  * </ul>
  *
  * <p>The image file is a 512-byte header (below) followed by the card's sectors: programming a
@@ -73,6 +77,11 @@ public final class MmcCard implements Closeable {
     private volatile long programs;
     private volatile long flushes;
     private volatile long reliableWrites;
+    private volatile MmcTiming timing = MmcTiming.SD_HIGH_SPEED;
+    /** Simulated time the card spent on commands; atomic as the panic path may run without the lock. */
+    private final AtomicLong busyNanos = new AtomicLong();
+    /** Write-type commands still to take the worst-case latency. */
+    private final AtomicLong stalls = new AtomicLong();
 
     private MmcCard(Path path, PartitionLock partition, FileChannel file, boolean readOnly, long sectors,
                     long partitionFirst, long partitionSectors, byte erased) {
@@ -255,6 +264,7 @@ public final class MmcCard implements Closeable {
             int count = sectorsOf(dst);
             checkPower();
             checkRange(lba, count);
+            busyNanos.addAndGet(timing.read(count));
             for (int i = 0; i < count; i++) {
                 byte[] cached = cache.get(lba + i);
                 int limit = dst.position() + SECTOR;
@@ -278,6 +288,7 @@ public final class MmcCard implements Closeable {
             int count = sectorsOf(src);
             checkWritable();
             checkRange(lba, count);
+            spendWrite(count);
             if (!cacheEnabled) {
                 program(lba, src);
                 return;
@@ -306,6 +317,7 @@ public final class MmcCard implements Closeable {
     private void flushCacheLocked() throws IOException {
         checkWritable();
         flushes++;
+        spendWrite(0);
         for (Iterator<Map.Entry<Long, byte[]>> it = cache.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Long, byte[]> e = it.next();
             program(e.getKey(), ByteBuffer.wrap(e.getValue()));
@@ -353,6 +365,7 @@ public final class MmcCard implements Closeable {
             int count = sectorsOf(dst);
             checkPower();
             checkRange(lba, count);
+            busyNanos.addAndGet(timing.read(count));
             int limit = dst.limit();
             for (int i = 0; i < count; i++) {
                 dst.limit(dst.position() + SECTOR);
@@ -376,6 +389,7 @@ public final class MmcCard implements Closeable {
         checkWritable();
         checkRange(lba, count);
         reliableWrites++;
+        spendWrite(count);
         for (int i = 0; dropCached && i < count && !cache.isEmpty(); i++) {
             cache.remove(lba + i);
         }
@@ -389,6 +403,7 @@ public final class MmcCard implements Closeable {
         try {
             checkWritable();
             checkRange(lba, count);
+            spendWrite(0);
             ByteBuffer sector = ByteBuffer.allocate(SECTOR);
             for (long i = 0; i < count; i++) {
                 cache.remove(lba + i);
@@ -402,6 +417,34 @@ public final class MmcCard implements Closeable {
         } finally {
             lock.unlock();
         }
+    }
+
+    // ---- time
+
+    /** The command times counted from now on; by default {@link MmcTiming#SD_HIGH_SPEED}. */
+    public void setTiming(MmcTiming timing) {
+        this.timing = Objects.requireNonNull(timing);
+    }
+
+    public MmcTiming timing() {
+        return timing;
+    }
+
+    /** Simulated time spent on commands since the card was opened. */
+    public long busyNanos() {
+        return busyNanos.get();
+    }
+
+    /** The next {@code n} write-type commands keep the card busy for the worst case the timing allows. */
+    public void stallNextWrites(long n) {
+        stalls.set(n);
+    }
+
+    /** Counts a write-type command moving {@code sectors} sectors; allocates nothing. */
+    private void spendWrite(long sectors) {
+        MmcTiming t = timing;
+        boolean stalled = stalls.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0;
+        busyNanos.addAndGet(t.write(sectors) + (stalled ? t.worstCaseNanos() - t.writeNanos() : 0));
     }
 
     // ---- power

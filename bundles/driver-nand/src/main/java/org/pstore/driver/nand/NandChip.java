@@ -13,7 +13,9 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
@@ -24,7 +26,8 @@ import org.pstore.api.device.PartitionLock;
 /**
  * A simulated NAND flash chip kept in an image file, strict where flash is strict:
  * <ul>
- * <li>geometry: page size (2048 or 4096), OOB size, pages per erase block, blocks;</li>
+ * <li>geometry: page size (2048 or 4096 as SLC parts have, 8192 as MLC), OOB size, pages per erase
+ * block, blocks;</li>
  * <li>program only turns bits from 1 to 0, and a page is programmed at most once between erases
  * (a second program is an error); erase sets a whole block to 0xFF and counts it;</li>
  * <li>bad blocks: a factory or grown marker in the OOB of the block's first page; program and
@@ -32,7 +35,9 @@ import org.pstore.api.device.PartitionLock;
  * <li>ECC in the OOB: one code per 512-byte step corrects a single flipped bit (counted) and
  * detects two (uncorrectable); bit flips can be injected;</li>
  * <li>a power cut after N program or erase steps: the program in progress leaves half its page,
- * the erase in progress half its block.</li>
+ * the erase in progress half its block;</li>
+ * <li>time: every read, program and erase adds its {@link NandTiming} figure to
+ * {@link #busyNanos()}, simulated device time that is counted, never slept.</li>
  * </ul>
  * Every program and erase is logged, so tests can assert that bad blocks are never programmed;
  * panic programs are counted in {@link #steps()} but not logged, as logging allocates.
@@ -81,6 +86,9 @@ public final class NandChip implements Closeable {
     private volatile long stepsLeft = Long.MAX_VALUE;
     private volatile boolean powerLost;
     private volatile long steps;
+    private volatile NandTiming timing;
+    /** Simulated time the chip spent on commands; atomic as the panic path may program without the lock. */
+    private final AtomicLong busyNanos = new AtomicLong();
     /** The panic path's page, its ECC and a bitmap byte, prepared up front. */
     private final byte[] panicData;
     private final ByteBuffer panicPage;
@@ -104,13 +112,18 @@ public final class NandChip implements Closeable {
         this.blocks = blocks;
         this.eraseCounts = eraseCounts;
         this.programmed = programmed;
+        this.timing = NandTiming.forPageSize(pageSize);
+    }
+
+    private static boolean validPageSize(int pageSize) {
+        return pageSize == 2048 || pageSize == 4096 || pageSize == 8192;
     }
 
     /** Creates an erased chip image; {@code factoryBad} blocks carry the bad-block marker. */
     public static NandChip format(Path path, int pageSize, int oobSize, int pagesPerBlock, int blocks,
                                   Set<Integer> factoryBad) throws PstoreException {
-        if (pageSize != 2048 && pageSize != 4096) {
-            throw new PstoreException("NAND page size is 2048 or 4096, not " + pageSize);
+        if (!validPageSize(pageSize)) {
+            throw new PstoreException("NAND page size is 2048, 4096 or 8192, not " + pageSize);
         }
         int steps = pageSize / ECC_STEP;
         if (oobSize < OOB_ECC + 4 * steps || oobSize > pageSize) {
@@ -183,7 +196,7 @@ public final class NandChip implements Closeable {
             }
             long pages = (long) ppb * blocks;
             long meta = HEADER + pages * (pageSize + (long) oobSize);
-            if ((pageSize != 2048 && pageSize != 4096) || oobSize <= 0 || oobSize > pageSize || ppb <= 0 || blocks < 2
+            if (!validPageSize(pageSize) || oobSize <= 0 || oobSize > pageSize || ppb <= 0 || blocks < 2
                     || pages > Integer.MAX_VALUE || c.size() < meta + blocks * 4L + (pages + 7) / 8) {
                 throw new PstoreException(path + ": the NAND image header (" + pageSize + "+" + oobSize + " bytes x "
                         + ppb + " pages x " + blocks + " blocks) does not match the file of " + c.size() + " bytes");
@@ -287,6 +300,7 @@ public final class NandChip implements Closeable {
         lock.lock();
         try {
             checkBlock(block);
+            busyNanos.addAndGet(timing.readNanos()); // the marker is read from the OOB like a page
             ByteBuffer marker = ByteBuffer.allocate(1);
             read(pageOffset(block, 0) + pageSize, marker);
             return marker.get(0) != (byte) 0xff;
@@ -302,6 +316,7 @@ public final class NandChip implements Closeable {
             checkBlock(block);
             checkWritable();
             log.add(new Operation("markbad", block, 0));
+            busyNanos.addAndGet(timing.programNanos());
             file.write(ByteBuffer.wrap(new byte[] {0}), pageOffset(block, 0) + pageSize);
         } finally {
             lock.unlock();
@@ -317,6 +332,7 @@ public final class NandChip implements Closeable {
         try {
             checkPage(block, page);
             checkPower();
+            busyNanos.addAndGet(timing.readNanos());
             byte[] data = new byte[pageSize];
             ByteBuffer oob = ByteBuffer.allocate(oobSize).order(ByteOrder.LITTLE_ENDIAN);
             read(pageOffset(block, page), ByteBuffer.wrap(data));
@@ -387,6 +403,7 @@ public final class NandChip implements Closeable {
     private void program(int block, int page, ByteBuffer src, byte[] data, ByteBuffer out, ByteBuffer oob,
                          ByteBuffer bitmapByte) throws IOException {
         steps++;
+        busyNanos.addAndGet(timing.programNanos());
         src.get(data);
         oob.clear();
         read(pageOffset(block, page) + pageSize, oob);
@@ -421,6 +438,7 @@ public final class NandChip implements Closeable {
             checkWritable();
             log.add(new Operation("erase", block, -1));
             steps++;
+            busyNanos.addAndGet(timing.eraseNanos());
             int pages = stepsLeft-- <= 0 ? pagesPerBlock / 2 : pagesPerBlock;
             if (failErase.get(block) && pages == pagesPerBlock) {
                 throw new IOException("erase failure at block " + block);
@@ -452,6 +470,22 @@ public final class NandChip implements Closeable {
         } finally {
             lock.unlock();
         }
+    }
+
+    // ---- time
+
+    /** The command times counted from now on; by default those of the page size's class. */
+    public void setTiming(NandTiming timing) {
+        this.timing = Objects.requireNonNull(timing);
+    }
+
+    public NandTiming timing() {
+        return timing;
+    }
+
+    /** Simulated time spent on reads, programs and erases since the chip was opened. */
+    public long busyNanos() {
+        return busyNanos.get();
     }
 
     /** Programs and erases so far, the panic path's included: the steps a power cut counts. */

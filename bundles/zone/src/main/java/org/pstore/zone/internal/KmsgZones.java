@@ -2,7 +2,6 @@ package org.pstore.zone.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,7 +26,6 @@ import org.pstore.api.device.StorageDevice;
 import org.pstore.zone.Zone;
 import org.pstore.zone.ZoneLayout;
 import org.pstore.zone.internal.RecordNames.RecordName;
-import org.pstore.zone.internal.ZoneFormat.KmsgHeader;
 import org.pstore.zone.internal.ZoneFormat.ZoneHeader;
 
 /**
@@ -52,8 +50,8 @@ public final class KmsgZones {
     private final int count;
     private final int textCapacity;
 
-    /** kmsg zones that hold a record now, by zone index. */
-    private final TreeMap<Integer, KmsgRecord> records = new TreeMap<>();
+    /** kmsg zones that hold a record now: their headers. */
+    private final KmsgTable records;
     /** kmsg zone images (both headers and the text) the device has not taken yet. */
     private final TreeMap<Integer, byte[]> pending = new TreeMap<>();
     /** kmsg zones that could not be read when opened: not written, so as not to destroy a record. */
@@ -62,9 +60,8 @@ public final class KmsgZones {
     private final AtomicInteger oopsCounter = new AtomicInteger();
     private final AtomicInteger panicCounter = new AtomicInteger();
 
-    /** The kmsg zone image being written; zero beyond {@link #imageUsed}. */
-    private final ByteBuffer image;
-    private int imageUsed;
+    /** The kmsg zone image being written. */
+    private final ZoneImage image;
     private final Deflater deflater = KmsgCompression.newDeflater();
     private final CRC32C crc = new CRC32C();
 
@@ -80,7 +77,8 @@ public final class KmsgZones {
         this.retryLater = retryLater;
         this.count = (int) layout.kmsgCount(device.size());
         this.textCapacity = Math.max(0, (int) layout.kmsgSize() - ZoneFormat.KMSG_TEXT_OFFSET);
-        this.image = ByteBuffer.allocate(count == 0 ? 0 : (int) layout.kmsgSize()).order(ByteOrder.LITTLE_ENDIAN);
+        this.records = new KmsgTable(count);
+        this.image = new ZoneImage(count == 0 ? 0 : (int) layout.kmsgSize());
     }
 
     // ---- recovery
@@ -111,20 +109,25 @@ public final class KmsgZones {
                 problems.add("kmsg zone " + i + ": datalen " + h.datalen() + " exceeds the capacity " + zone.capacity());
                 continue;
             }
-            KmsgHeader k = io.lastKmsgHeader();
-            if (!k.valid()) {
+            // decoded in place: a full partition has tens of thousands of these
+            ByteBuffer k = io.lastHeaders();
+            int at = ZoneFormat.HEADER_SIZE;
+            if (k.getInt(at + ZoneFormat.KMSG_OFF_MAGIC) != ZoneFormat.KMSG_MAGIC) {
                 continue;
             }
             // the newest zone (ties to the higher index) decides where the next dump goes;
             // erased zones count too, as their headers keep the time and counters
-            if (k.seconds() >= newest) {
-                newest = k.seconds();
+            long seconds = k.getLong(at + ZoneFormat.KMSG_OFF_TIME_SEC);
+            if (seconds >= newest) {
+                newest = seconds;
                 next = (i + 1) % count;
             }
-            if (k.reason() == DumpReason.OOPS.code()) {
-                oopsCounter.accumulateAndGet(k.counter(), KmsgZones::maxUnsigned);
-            } else if (k.reason() == DumpReason.PANIC.code()) {
-                panicCounter.accumulateAndGet(k.counter(), KmsgZones::maxUnsigned);
+            int reason = k.getInt(at + ZoneFormat.KMSG_OFF_REASON);
+            int counter = k.getInt(at + ZoneFormat.KMSG_OFF_COUNTER);
+            if (reason == DumpReason.OOPS.code()) {
+                oopsCounter.accumulateAndGet(counter, KmsgZones::maxUnsigned);
+            } else if (reason == DumpReason.PANIC.code()) {
+                panicCounter.accumulateAndGet(counter, KmsgZones::maxUnsigned);
             }
             if (h.datalen() == 0) {
                 continue;
@@ -133,7 +136,7 @@ public final class KmsgZones {
                 problems.add("kmsg zone " + i + ": datalen " + h.datalen() + " is shorter than the kmsg header");
                 continue;
             }
-            records.put(i, new KmsgRecord(i, h.datalen(), k));
+            records.put(i, h.datalen(), k);
         }
         cursor.set(next);
     }
@@ -152,10 +155,11 @@ public final class KmsgZones {
         Zone zone = layout.kmsgZone(index);
         try {
             ZoneHeader h = io.readKmsgHeaders(zone);
-            KmsgHeader k = io.lastKmsgHeader();
-            if (h.sig() == zone.signature() && k.valid() && h.datalen() >= ZoneFormat.KMSG_HEADER_SIZE
-                    && h.datalenUnsigned() <= zone.capacity()) {
-                records.put(index, new KmsgRecord(index, h.datalen(), k));
+            ByteBuffer k = io.lastHeaders();
+            if (h.sig() == zone.signature()
+                    && k.getInt(ZoneFormat.HEADER_SIZE + ZoneFormat.KMSG_OFF_MAGIC) == ZoneFormat.KMSG_MAGIC
+                    && h.datalen() >= ZoneFormat.KMSG_HEADER_SIZE && h.datalenUnsigned() <= zone.capacity()) {
+                records.put(index, h.datalen(), k);
             }
         } catch (IOException e) {
             problems.add("kmsg zone " + index + " could not be re-read after a panic write: " + e.getMessage());
@@ -211,15 +215,16 @@ public final class KmsgZones {
 
     /** Adds the records held to {@code out}; one that cannot be read is reported, never hiding the others. */
     public List<PstoreRecord> addRecords(List<PstoreRecord> out) {
-        for (KmsgRecord r : records.values()) {
+        for (int zone = records.next(0); zone >= 0; zone = records.next(zone + 1)) {
             try {
-                if (!intact(r)) {
+                if (!intact(zone)) {
                     continue;
                 }
-                boolean raw = r.header.compressed() && inflatedSize(r) == KmsgRecord.NOT_INFLATABLE;
-                long size = !r.header.compressed() ? totalLine(r).length + r.textLength()
-                        : raw ? r.textLength() : r.inflatedSize;
-                out.add(new PstoreRecord(names.name(RecordType.DMESG, r.zone, raw), RecordType.DMESG, r.zone, r.time(), size));
+                boolean raw = records.compressed(zone) && inflatedSize(zone) == KmsgTable.NOT_INFLATABLE;
+                long size = !records.compressed(zone) ? totalLine(zone).length + records.textLength(zone)
+                        : raw ? records.textLength(zone) : records.inflatedSize(zone);
+                out.add(new PstoreRecord(names.name(RecordType.DMESG, zone, raw), RecordType.DMESG, zone,
+                        records.time(zone), size));
             } catch (PstoreException unreadableText) {
                 problems.add(unreadableText.getMessage());
             }
@@ -228,25 +233,25 @@ public final class KmsgZones {
     }
 
     public byte[] read(RecordName n, String name) throws PstoreException {
-        KmsgRecord r = records.get(n.id());
-        if (r == null) {
+        int zone = n.id();
+        if (!records.holds(zone)) {
             throw new NoSuchRecordException(name);
         }
-        if (!intact(r)) {
+        if (!intact(zone)) {
             throw new PstoreException(name + " is damaged: its checksum does not match its bytes");
         }
-        byte[] stored = storedText(r);
-        if (!r.header.compressed()) {
+        byte[] stored = storedText(zone);
+        if (!records.compressed(zone)) {
             if (n.compressed()) {
                 throw new NoSuchRecordException(name);
             }
-            byte[] line = totalLine(r);
+            byte[] line = totalLine(zone);
             byte[] out = Arrays.copyOf(line, line.length + stored.length);
             System.arraycopy(stored, 0, out, line.length, stored.length);
             return out;
         }
         byte[] text = KmsgCompression.inflate(stored, maxInflatedSize());
-        r.inflatedSize = text == null ? KmsgRecord.NOT_INFLATABLE : text.length;
+        records.inflatedSize(zone, text == null ? KmsgTable.NOT_INFLATABLE : text.length);
         if ((text == null) != n.compressed()) {
             throw new NoSuchRecordException(name);
         }
@@ -255,55 +260,69 @@ public final class KmsgZones {
 
     /** Whether the listing shows this name; cheap once the record was listed or read. */
     private boolean exists(RecordName n) throws PstoreException {
-        KmsgRecord r = records.get(n.id());
-        if (r == null || !intact(r)) {
+        int zone = n.id();
+        if (!records.holds(zone) || !intact(zone)) {
             return false;
         }
-        boolean raw = r.header.compressed() && inflatedSize(r) == KmsgRecord.NOT_INFLATABLE;
+        boolean raw = records.compressed(zone) && inflatedSize(zone) == KmsgTable.NOT_INFLATABLE;
         return raw == n.compressed();
     }
 
     /**
      * Whether a record we wrote still has the bytes its checksum covers (a power cut between its
-     * sectors leaves a header over old text). Checked once per record, reported when it fails.
+     * sectors leaves a header over old text). Checked once per record, over the headers and text as
+     * stored, and reported when it fails.
      */
-    private boolean intact(KmsgRecord r) throws PstoreException {
-        if (r.intact == null) {
-            r.intact = !r.header.checksummed() || r.header.checksum() == ZoneFormat.checksum(crc,
-                    r.header.encode(ZoneFormat.signature(RecordType.DMESG), r.datalen), ByteBuffer.wrap(storedText(r)));
-            if (!r.intact) {
-                problems.add("kmsg zone " + r.zone + ": checksum mismatch, the record is damaged (torn by a power cut?)");
+    private boolean intact(int zone) throws PstoreException {
+        if (!records.checked(zone)) {
+            boolean intact = true;
+            if (records.checksummed(zone)) {
+                ByteBuffer stored = storedZone(zone);
+                intact = stored.getInt(ZoneFormat.HEADER_SIZE + ZoneFormat.KMSG_OFF_CHECKSUM)
+                        == ZoneFormat.checksum(crc, stored, stored.duplicate().position(ZoneFormat.KMSG_TEXT_OFFSET));
+            }
+            records.intact(zone, intact);
+            if (!intact) {
+                problems.add("kmsg zone " + zone + ": checksum mismatch, the record is damaged (torn by a power cut?)");
             }
         }
-        return r.intact;
+        return records.intact(zone);
     }
 
-    private int inflatedSize(KmsgRecord r) throws PstoreException {
-        if (r.inflatedSize == KmsgRecord.SIZE_UNKNOWN) {
-            byte[] text = KmsgCompression.inflate(storedText(r), maxInflatedSize());
-            r.inflatedSize = text == null ? KmsgRecord.NOT_INFLATABLE : text.length;
+    private int inflatedSize(int zone) throws PstoreException {
+        if (records.inflatedSize(zone) == KmsgTable.SIZE_UNKNOWN) {
+            byte[] text = KmsgCompression.inflate(storedText(zone), maxInflatedSize());
+            records.inflatedSize(zone, text == null ? KmsgTable.NOT_INFLATABLE : text.length);
         }
-        return r.inflatedSize;
+        return records.inflatedSize(zone);
     }
 
     /** Linux's first line of an uncompressed dump: {@code <Reason>: Total <counter> times}. */
-    private static byte[] totalLine(KmsgRecord r) {
-        return (DumpReason.labelOf(r.header.reason()) + ": Total " + r.header.counter() + " times\n")
+    private byte[] totalLine(int zone) {
+        return (DumpReason.labelOf(records.reason(zone)) + ": Total " + records.counter(zone) + " times\n")
                 .getBytes(StandardCharsets.US_ASCII);
     }
 
-    private byte[] storedText(KmsgRecord r) throws PstoreException {
-        byte[] waiting = pending.get(r.zone);
+    /** The record's text as stored (compressed or not). */
+    private byte[] storedText(int zone) throws PstoreException {
+        ByteBuffer stored = storedZone(zone);
+        return Arrays.copyOfRange(stored.array(), ZoneFormat.KMSG_TEXT_OFFSET, stored.limit());
+    }
+
+    /** The zone's first bytes as stored: both headers and the text, from memory while it waits. */
+    private ByteBuffer storedZone(int zone) throws PstoreException {
+        int length = ZoneFormat.HEADER_SIZE + records.datalen(zone);
+        byte[] waiting = pending.get(zone);
         if (waiting != null) {
-            return Arrays.copyOfRange(waiting, ZoneFormat.KMSG_TEXT_OFFSET, ZoneFormat.HEADER_SIZE + r.datalen);
+            return ZoneFormat.le(Arrays.copyOf(waiting, length));
         }
-        byte[] text = new byte[r.textLength()];
+        ByteBuffer stored = ZoneFormat.le(new byte[length]);
         try {
-            io.readData(layout.kmsgZone(r.zone), ZoneFormat.KMSG_HEADER_SIZE, ByteBuffer.wrap(text));
+            io.readZone(layout.kmsgZone(zone), stored);
         } catch (IOException e) {
-            throw new PstoreException("reading " + names.name(RecordType.DMESG, r.zone, false) + ": " + e.getMessage(), e);
+            throw new PstoreException("reading " + names.name(RecordType.DMESG, zone, false) + ": " + e.getMessage(), e);
         }
-        return text;
+        return stored.flip();
     }
 
     // ---- erasing
@@ -340,31 +359,9 @@ public final class KmsgZones {
     /** Writes a dump to the next zone: Linux's {@code psz_kmsg_write_record}. */
     public WriteStatus dump(DumpReason reason, byte[] text, boolean compress, Instant now) throws PstoreException {
         int counter = nextCounter(reason);
-        ByteBuffer textArea = image.clear().duplicate().position(ZoneFormat.KMSG_TEXT_OFFSET).slice();
-        int textLength = KmsgCompression.putText(ByteBuffer.wrap(text), compress, textArea, deflater,
-                layout.dumpCapacity(true));
-        boolean compressed = textLength < 0;
-        int datalen = ZoneFormat.KMSG_HEADER_SIZE + Math.abs(textLength);
-        // a compression that did not fit may have filled the whole zone before giving up
-        zeroImage(ZoneFormat.HEADER_SIZE + datalen, compress && !compressed ? image.capacity() : imageUsed);
-        ZoneFormat.putHeader(image, 0, ZoneFormat.signature(RecordType.DMESG), datalen, 0);
-        ZoneFormat.putKmsgHeader(image, now.getEpochSecond(), now.getNano(), compressed, counter, reason.code(),
-                crc, textArea.flip());
+        image.putRecord(ByteBuffer.wrap(text), compress, deflater, layout.dumpCapacity(true), crc,
+                now.getEpochSecond(), now.getNano(), counter, reason.code());
         return place();
-    }
-
-    /** Zeroes the zone image from {@code from} up to {@code to}, where earlier images left bytes. */
-    private void zeroImage(int from, int to) {
-        if (to > from) {
-            Arrays.fill(image.array(), from, to, (byte) 0);
-        }
-        imageUsed = from;
-    }
-
-    /** Puts a pending image back into the zone image, zeros after it. */
-    private void loadImage(byte[] waiting) {
-        System.arraycopy(waiting, 0, image.array(), 0, waiting.length);
-        zeroImage(waiting.length, imageUsed);
     }
 
     /**
@@ -373,28 +370,30 @@ public final class KmsgZones {
      * image the device could not take is copied, to wait in memory.
      */
     private WriteStatus place() throws PstoreException {
-        int datalen = image.getInt(ZoneFormat.OFF_DATALEN);
+        ByteBuffer zone = image.buffer();
+        int datalen = zone.getInt(ZoneFormat.OFF_DATALEN);
         for (int tries = 0; tries < count; tries++) {
             int index = claimNext();
             if (unreadable.get(index) || !handOff.beginWrite(index)) {
                 continue;
             }
-            KmsgRecord meta = new KmsgRecord(index, datalen, KmsgHeader.decode(image));
             try {
-                device.write(layout.kmsgZoneOffset(index), image.clear());
+                device.write(layout.kmsgZoneOffset(index), zone.clear());
             } catch (SkipZoneException e) {
                 continue;
             } catch (IOException e) {
                 io.remember(layout.kmsgZone(index), e);
-                pending.put(index, Arrays.copyOf(image.array(), ZoneFormat.HEADER_SIZE + datalen));
-                records.put(index, meta);
+                byte[] waiting = new byte[ZoneFormat.HEADER_SIZE + datalen];
+                zone.get(0, waiting);
+                pending.put(index, waiting);
+                records.put(index, datalen, zone);
                 retryLater.run();
                 return WriteStatus.PENDING;
             } finally {
                 handOff.endWrite();
             }
             pending.remove(index);
-            records.put(index, meta);
+            records.put(index, datalen, zone);
             return WriteStatus.STORED;
         }
         throw new PstoreException("no kmsg zone could take the record: all " + count
@@ -414,9 +413,9 @@ public final class KmsgZones {
             if (!handOff.beginWrite(index)) {
                 continue;
             }
-            loadImage(e.getValue());
+            image.load(e.getValue());
             try {
-                device.write(layout.kmsgZoneOffset(index), image.clear());
+                device.write(layout.kmsgZoneOffset(index), image.buffer());
                 pending.remove(index);
             } catch (SkipZoneException skip) {
                 handOff.endWrite();

@@ -2,7 +2,6 @@ package org.pstore.zone.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,7 +13,6 @@ import java.util.zip.Deflater;
 
 import org.pstore.api.DumpReason;
 import org.pstore.api.PstoreException;
-import org.pstore.api.RecordType;
 import org.pstore.api.WriteStatus;
 import org.pstore.api.device.SkipZoneException;
 import org.pstore.api.device.StorageDevice;
@@ -44,8 +42,7 @@ public final class PanicWriter {
     private final Clock clock;
     private final PanicHandOff handOff;
     private final AtomicInteger state = new AtomicInteger(IDLE);
-    private final ByteBuffer zone;
-    private final ByteBuffer text;
+    private final ZoneImage image;
     private final Deflater deflater = KmsgCompression.newDeflater();
     private final CRC32C crc = new CRC32C();
     private final IntConsumer refresh;
@@ -57,9 +54,7 @@ public final class PanicWriter {
         this.layout = layout;
         this.kmsg = kmsg;
         this.clock = clock;
-        int size = kmsg.count() == 0 ? 0 : (int) layout.kmsgSize();
-        this.zone = ByteBuffer.allocateDirect(size).order(ByteOrder.LITTLE_ENDIAN);
-        this.text = kmsg.count() == 0 ? zone : zone.duplicate().position(ZoneFormat.KMSG_TEXT_OFFSET).slice();
+        this.image = new ZoneImage(kmsg.count() == 0 ? 0 : (int) layout.kmsgSize());
     }
 
     /**
@@ -114,26 +109,16 @@ public final class PanicWriter {
     }
 
     private WriteStatus writeRecord(DumpReason reason, ByteBuffer dump, boolean compress) throws PstoreException {
-        int position = dump.position();
-        for (int i = 0; i < zone.capacity(); i += Long.BYTES) {
-            zone.putLong(i, 0L);
-        }
-        text.clear();
-        int stored = KmsgCompression.putText(dump, compress, text, deflater, layout.dumpCapacity(true));
-        dump.position(position);
         long millis = clock.millis();
-        ZoneFormat.putHeader(zone, 0, ZoneFormat.signature(RecordType.DMESG),
-                ZoneFormat.KMSG_HEADER_SIZE + Math.abs(stored), 0);
-        ZoneFormat.putKmsgHeader(zone, Math.floorDiv(millis, 1000L), Math.floorMod(millis, 1000L) * 1_000_000L,
-                stored < 0, kmsg.nextCounter(reason), reason.code(), crc, text.flip());
+        image.putRecord(dump, compress, deflater, layout.dumpCapacity(true), crc, Math.floorDiv(millis, 1000L),
+                Math.floorMod(millis, 1000L) * 1_000_000L, kmsg.nextCounter(reason), reason.code());
         for (int tries = 0; tries < kmsg.count(); tries++) {
             int index = kmsg.claimNext();
             if (kmsg.unreadable(index) || !handOff.claim(index)) {
                 continue;
             }
-            zone.clear();
             try {
-                device.panicWrite(layout.kmsgZoneOffset(index), zone);
+                device.panicWrite(layout.kmsgZoneOffset(index), image.buffer());
             } catch (SkipZoneException e) {
                 handOff.release();
                 continue;

@@ -170,19 +170,5 @@ public final class ZoneFormat {
         public boolean checksummed() {
             return marker == CHECKSUM_MARKER;
         }
-
-        /** The headers as a zone begins with them, for {@link ZoneFormat#checksum}. */
-        public ByteBuffer encode(int sig, int datalen) {
-            ByteBuffer b = ByteBuffer.allocate(KMSG_TEXT_OFFSET).order(ByteOrder.LITTLE_ENDIAN);
-            putHeader(b, 0, sig, datalen, 0);
-            int at = HEADER_SIZE;
-            b.putInt(at + KMSG_OFF_MAGIC, magic);
-            b.putLong(at + KMSG_OFF_TIME_SEC, seconds);
-            b.putLong(at + KMSG_OFF_TIME_NSEC, nanos);
-            b.put(at + KMSG_OFF_COMPRESSED, (byte) (compressed ? 1 : 0));
-            b.putInt(at + KMSG_OFF_COUNTER, counter);
-            b.putInt(at + KMSG_OFF_REASON, reason);
-            return b;
-        }
     }
 }

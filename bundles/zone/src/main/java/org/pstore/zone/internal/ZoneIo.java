@@ -47,6 +47,23 @@ public final class ZoneIo {
         return KmsgHeader.decode(header);
     }
 
+    /**
+     * The headers read by the last {@link #readKmsgHeaders}, as the zone begins with them; valid
+     * until the next read. Lets recovery decode fields in place, allocating nothing per zone.
+     */
+    ByteBuffer lastHeaders() {
+        return header;
+    }
+
+    /** Reads {@code dst.remaining()} bytes from the start of the zone, headers included. */
+    void readZone(Zone zone, ByteBuffer dst) throws IOException {
+        if (dst.remaining() > zone.size()) {
+            throw new IllegalStateException(dst.remaining() + " bytes overrun the zone at " + zone.offset()
+                    + " of size " + zone.size());
+        }
+        device.read(zone.offset(), dst);
+    }
+
     /** Reads {@code dst.remaining()} bytes of the zone's data starting at data offset {@code at}. */
     void readData(Zone zone, int at, ByteBuffer dst) throws IOException {
         checkData(zone, at, dst.remaining());
