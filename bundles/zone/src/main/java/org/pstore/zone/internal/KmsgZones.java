@@ -60,8 +60,7 @@ public final class KmsgZones {
     private final AtomicInteger oopsCounter = new AtomicInteger();
     private final AtomicInteger panicCounter = new AtomicInteger();
 
-    /** The kmsg zone image being written. */
-    private final ZoneImage image;
+    private final ZoneImage image; // the kmsg zone image being written
     private final Deflater deflater = KmsgCompression.newDeflater();
     private final CRC32C crc = new CRC32C();
 
@@ -83,10 +82,7 @@ public final class KmsgZones {
 
     // ---- recovery
 
-    /**
-     * Reads every kmsg zone's headers: the records held, the counters, and where the next dump
-     * goes (after the newest zone). Zones that cannot be read are reported and never written.
-     */
+    /** Reads every kmsg zone's headers: records, counters, the next zone; unreadable ones are never written. */
     public void recover() {
         long newest = 0;
         int next = 0;
