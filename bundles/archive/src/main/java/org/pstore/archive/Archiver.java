@@ -1,11 +1,9 @@
 package org.pstore.archive;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -22,11 +20,12 @@ import org.pstore.api.archive.Crash;
  * Copies records off their sources into one folder per crash, durably and exactly once, and keeps
  * the archive within its limits. Plain Java: the component wires it to OSGi.
  *
- * <p>A crash folder is written durably by {@link CrashFolderWriter}: only then are its records erased. A cut
- * anywhere leaves either no folder (the records are still on the partition and are archived next
- * time), or a complete one whose meta.json names the records it holds (they are recognised next
- * time by name and sha256, erased and not archived again). Leftover {@code .tmp-} and {@code .del-}
- * folders are removed at the start of a run.
+ * <p>A crash folder is written durably by {@link CrashFolderWriter}: only then are its records
+ * erased. A cut anywhere leaves either no folder (the records are still on the partition and are
+ * archived next time), or a complete one whose meta.json names the records it holds (they are
+ * recognised next time by name and sha256, erased and not archived again). Leftover {@code .tmp-}
+ * and {@code .del-} folders are removed at the start of a run; {@link CrashEviction} keeps the
+ * archive within its limits.
  */
 public final class Archiver {
 
@@ -35,29 +34,22 @@ public final class Archiver {
         public static final Limits NONE = new Limits(Duration.ZERO, 0, 0);
     }
 
-    static final String DELETING = ".del-";
-    /** Records of crashes a limit removed while the records were still on a partition: not archived again. */
-    static final String EVICTED = ".evicted";
-    static final int MAX_EVICTED = 10_000;
-
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,127}");
 
     private final Path dir;
     private final ArchiveFs fs;
     private final boolean unlink;
-    private final Limits limits;
-    private final Clock clock;
     private final Consumer<Crash> onArchived;
     private final CrashFolderWriter writer;
+    private final CrashEviction eviction;
 
     public Archiver(Path dir, ArchiveFs fs, boolean unlink, Limits limits, Clock clock, Consumer<Crash> onArchived) {
         this.dir = dir.toAbsolutePath().normalize();
         this.fs = fs;
         this.unlink = unlink;
-        this.limits = limits;
-        this.clock = clock;
         this.onArchived = onArchived;
         this.writer = new CrashFolderWriter(this.dir, fs, clock);
+        this.eviction = new CrashEviction(this.dir, fs, unlink, limits, clock);
     }
 
     public Path directory() {
@@ -120,7 +112,9 @@ public final class Archiver {
                 onArchived.accept(crash);
             }
         }
-        applyLimits(remaining);
+        if (eviction.limited()) {
+            eviction.evict(crashes(), remaining);
+        }
         return new ArchiveRun(List.copyOf(archived), List.copyOf(skipped));
     }
 
@@ -177,17 +171,14 @@ public final class Archiver {
         for (CrashMeta m : metas()) {
             m.records().forEach(r -> known.add(Fingerprints.fingerprint(r.name(), r.sha256())));
         }
-        Path evicted = dir.resolve(EVICTED);
-        if (fs.exists(evicted)) {
-            new String(fs.read(evicted), StandardCharsets.UTF_8).lines().forEach(known::add);
-        }
+        known.addAll(eviction.remembered());
         return known;
     }
 
     private void removeLeftovers() throws IOException {
         for (String name : fs.list(dir)) {
-            if (name.startsWith(CrashFolderWriter.TMP) || name.startsWith(DELETING)
-                    || name.equals(EVICTED + CrashFolderWriter.TMP)) {
+            if (name.startsWith(CrashFolderWriter.TMP) || name.startsWith(CrashEviction.DELETING)
+                    || name.equals(CrashEviction.EVICTED + CrashFolderWriter.TMP)) {
                 CrashFolderWriter.deleteTree(fs, dir.resolve(name));
             }
         }
@@ -210,72 +201,5 @@ public final class Archiver {
             remaining.add(r.fingerprint());
             skipped.add(source.device() + ": " + r.entry().name() + ": archived, but not erased: " + e.getMessage());
         }
-    }
-
-    // ---- limits
-
-    /**
-     * Removes the oldest crashes while a limit is exceeded, never the newest. A crash removed while
-     * its records are still on a partition is remembered, so that it is not archived again.
-     */
-    private void applyLimits(Set<String> remaining) throws IOException {
-        if (limits.maxAge().isZero() && limits.maxBytes() <= 0 && limits.maxCount() <= 0) {
-            return;
-        }
-        List<Crash> oldestFirst = new ArrayList<>(crashes());
-        oldestFirst.sort(Comparator.comparing(Crash::time).thenComparing(Crash::id));
-        long bytes = oldestFirst.stream().mapToLong(Crash::size).sum();
-        int count = oldestFirst.size();
-        Instant oldestKept = limits.maxAge().isZero() ? Instant.MIN : clock.instant().minus(limits.maxAge());
-        List<Crash> evict = new ArrayList<>();
-        for (Crash c : oldestFirst.subList(0, Math.max(0, oldestFirst.size() - 1))) {
-            boolean over = (limits.maxCount() > 0 && count > limits.maxCount())
-                    || (limits.maxBytes() > 0 && bytes > limits.maxBytes())
-                    || c.time().isBefore(oldestKept);
-            if (!over) {
-                break;
-            }
-            evict.add(c);
-            count--;
-            bytes -= c.size();
-        }
-        if (evict.isEmpty()) {
-            return;
-        }
-        remember(evict, remaining);
-        for (Crash c : evict) {
-            Path doomed = dir.resolve(DELETING + c.id());
-            fs.move(c.folder(), doomed);
-            fs.forceDirectory(dir);
-            CrashFolderWriter.deleteTree(fs, doomed);
-        }
-    }
-
-    private void remember(List<Crash> evicted, Set<String> remaining) throws IOException {
-        List<String> still = new ArrayList<>();
-        for (Crash c : evicted) {
-            for (CrashMeta.RecordMeta r : CrashMeta.parse(fs.read(c.folder().resolve(CrashMeta.FILE))).records()) {
-                String f = Fingerprints.fingerprint(r.name(), r.sha256());
-                if (!unlink || remaining.contains(f)) {
-                    still.add(f);
-                }
-            }
-        }
-        if (still.isEmpty()) {
-            return;
-        }
-        Path index = dir.resolve(EVICTED);
-        List<String> lines = new ArrayList<>();
-        if (fs.exists(index)) {
-            lines.addAll(new String(fs.read(index), StandardCharsets.UTF_8).lines().toList());
-        }
-        lines.addAll(still);
-        if (lines.size() > MAX_EVICTED) {
-            lines = lines.subList(lines.size() - MAX_EVICTED, lines.size());
-        }
-        Path tmp = dir.resolve(EVICTED + CrashFolderWriter.TMP);
-        CrashFolderWriter.put(fs, tmp, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
-        fs.move(tmp, index);
-        fs.forceDirectory(dir);
     }
 }

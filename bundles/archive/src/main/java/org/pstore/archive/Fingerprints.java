@@ -12,7 +12,7 @@ final class Fingerprints {
     private Fingerprints() {
     }
 
-    /** One line of {@value Archiver#EVICTED}, whatever the name holds. */
+    /** One line of {@value CrashEviction#EVICTED}, whatever the name holds. */
     static String fingerprint(String name, String sha256) {
         return sha256 + " " + name.replaceAll("[\\r\\n]", "?");
     }
