@@ -1,12 +1,8 @@
 package org.pstore.registration;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -35,9 +31,9 @@ import org.pstore.zone.ZoneLayout;
  * and the next device becomes active, recovers and receives them. Writes the old engine had only
  * kept in memory (PENDING) are replayed on the next one when closing could not flush them.
  *
- * <p>Every decision is taken under one lock; the calls it leads to (a frontend's enable or disable,
- * the swap listener) are made after the lock is released, one at a time and in the order decided,
- * so that a frontend may call back into the registry from any thread.
+ * <p>Every decision is taken under one lock, on the {@link Candidates}, the {@link WriteBuffer} and
+ * the {@link FrontendRegistry}; the calls it leads to (a frontend's enable or disable, the swap
+ * listener) are made after the lock is released, by {@link DeferredCalls}.
  *
  * <p>Plain Java; {@link RegistrationComponent} wires it into OSGi.
  */
@@ -52,48 +48,23 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
     record Settings(ZoneConfig zoneConfig, String preferred) {
     }
 
-    /** Writes kept while no backend is active: older dumps and ring bytes would be overwritten anyway. */
-    static final int MAX_BUFFERED_DUMPS = 256;
-    static final int MAX_BUFFERED_RING_BYTES = 1 << 20;
     static final int MAX_PROBLEMS = 32;
 
-    private static final class Candidate {
-        final StorageDevice device;
-        final String name;
-        final int ranking;
-        final long order;
-        final boolean explicit;
-        String failure;
-
-        Candidate(StorageDevice device, String name, int ranking, long order, boolean explicit) {
-            this.device = device;
-            this.name = name;
-            this.ranking = ranking;
-            this.order = order;
-            this.explicit = explicit;
-        }
-    }
-
     private final ReentrantLock lock = new ReentrantLock();
-    private final List<Candidate> candidates = new ArrayList<>();
-    private final Deque<BufferedWrite> buffered = new ArrayDeque<>();
-    private final List<BufferedWrite> unconfirmed = new ArrayList<>();
+    private final Candidates candidates = new Candidates();
+    private final WriteBuffer writes = new WriteBuffer();
     private final List<String> problems = new ArrayList<>();
     private final FrontendRegistry frontends = new FrontendRegistry();
-    /** Calls decided under the lock and still to be made, in order. */
-    private final Deque<Runnable> calls = new ArrayDeque<>();
-    /** Whether a thread is making the calls: the others leave theirs to it. */
-    private boolean calling;
+    private final DeferredCalls calls = new DeferredCalls(lock, this::problem);
     private final SwapListener listener;
     /** Replaced under the lock; read without it by the writers' checks and the panic path. */
     private volatile Settings settings;
-    private Candidate active;
+    private Candidates.Candidate active;
     private volatile ZoneEngine engine;
     private String lastActiveName;
     /** Devices that were active before in this process. */
     private final Set<String> activatedBefore = new HashSet<>();
     private long activations;
-    private long nextOrder;
 
     BackendRegistry(Settings settings, SwapListener listener) {
         this.settings = settings;
@@ -106,19 +77,19 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
     void addDevice(StorageDevice device, String name, int ranking) {
         lock.lock();
         try {
-            candidates.add(new Candidate(device, name, ranking, nextOrder++, false));
+            candidates.add(device, name, ranking, false);
             reselect();
         } finally {
             lock.unlock();
         }
-        makeCalls();
+        calls.make();
     }
 
     /** A device service is going away (still usable for the final flush). */
     void removeDevice(StorageDevice device) {
         lock.lock();
         try {
-            Candidate c = find(device);
+            Candidates.Candidate c = candidates.find(device);
             if (c == null) {
                 return;
             }
@@ -130,7 +101,7 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
         } finally {
             lock.unlock();
         }
-        makeCalls();
+        calls.make();
     }
 
     /** A new configuration: the backend is reopened with it. */
@@ -138,13 +109,13 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
         lock.lock();
         try {
             settings = newSettings;
-            candidates.forEach(c -> c.failure = null);
+            candidates.clearFailures();
             deactivate();
             reselect();
         } finally {
             lock.unlock();
         }
-        makeCalls();
+        calls.make();
     }
 
     @Override
@@ -155,8 +126,7 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
             if (active != null) {
                 throw new BackendBusyException(active.name);
             }
-            Candidate c = new Candidate(device, name, Integer.MAX_VALUE, nextOrder++, true);
-            candidates.add(c);
+            Candidates.Candidate c = candidates.add(device, name, Integer.MAX_VALUE, true);
             reselect();
             if (active != c) {
                 candidates.remove(c);
@@ -164,7 +134,7 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
             }
         } finally {
             lock.unlock();
-            makeCalls();
+            calls.make();
         }
     }
 
@@ -177,138 +147,62 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
         RecordType type = frontend.type();
         lock.lock();
         try {
-            schedule(frontends.add(frontend, type));
+            calls.add(frontends.add(frontend, type), this);
         } finally {
             lock.unlock();
         }
-        makeCalls();
+        calls.make();
     }
 
     void removeFrontend(PstoreFrontend frontend) {
         lock.lock();
         try {
-            schedule(frontends.remove(frontend));
+            calls.add(frontends.remove(frontend), this);
         } finally {
             lock.unlock();
         }
-        makeCalls();
+        calls.make();
     }
 
     /** Stops the frontends, flushes and closes the active backend. */
     void close() {
         lock.lock();
         try {
-            schedule(frontends.disableAll());
+            calls.add(frontends.disableAll(), this);
             deactivate();
             candidates.clear();
         } finally {
             lock.unlock();
         }
-        makeCalls();
+        calls.make();
     }
 
-    // ---- calls to other components, made outside the lock
+    // ---- decisions, under the lock
 
-    private void schedule(List<FrontendRegistry.Call> frontendCalls) {
-        for (FrontendRegistry.Call c : frontendCalls) {
-            calls.addLast(() -> {
-                try {
-                    if (c.enable()) {
-                        c.frontend().enable(this);
-                    } else {
-                        c.frontend().disable();
-                    }
-                } catch (RuntimeException e) {
-                    lockedProblem("frontend " + c.frontend() + " failed to " + (c.enable() ? "enable" : "disable") + ": " + e);
-                }
-            });
-        }
-    }
-
-    /**
-     * Makes the calls decided so far, unless a thread (another one, or this one further up, inside a
-     * frontend's call) is making them already: it makes these too, after its own.
-     */
-    private void makeCalls() {
-        lock.lock();
-        try {
-            if (calling) {
-                return;
-            }
-            calling = true;
-        } finally {
-            lock.unlock();
-        }
-        while (true) {
-            Runnable call;
-            lock.lock();
-            try {
-                call = calls.pollFirst();
-                if (call == null) {
-                    calling = false;
-                    return;
-                }
-            } finally {
-                lock.unlock();
-            }
-            try {
-                call.run();
-            } catch (RuntimeException e) {
-                lockedProblem("the swap listener failed: " + e);
-            }
-        }
-    }
-
-    private void lockedProblem(String message) {
-        lock.lock();
-        try {
-            problem(message);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private Candidate find(StorageDevice device) {
-        for (Candidate c : candidates) {
-            if (c.device == device) {
-                return c;
-            }
-        }
-        return null;
-    }
-
-    /** The selection order: the configured name, explicit registration, ranking, age. */
-    private Comparator<Candidate> order() {
-        return Comparator.<Candidate, Boolean>comparing(c -> !c.name.equals(settings.preferred()))
-                .thenComparing(c -> !c.explicit)
-                .thenComparing(c -> -(long) c.ranking)
-                .thenComparingLong(c -> c.order);
-    }
-
-    private List<Candidate> usable() {
-        return candidates.stream().filter(c -> c.failure == null).sorted(order()).toList();
+    private List<Candidates.Candidate> usable() {
+        return candidates.usable(settings.preferred());
     }
 
     /** Activates the best device when none is active, or the configured one when it appears. */
     private void reselect() {
-        List<Candidate> usable = usable();
+        List<Candidates.Candidate> usable = usable();
         if (usable.isEmpty()) {
             return;
         }
-        Candidate best = usable.get(0);
+        Candidates.Candidate best = usable.get(0);
         boolean preferredArrived = active != null && best != active && best.name.equals(settings.preferred());
         if (active != null && !preferredArrived) {
             return;
         }
         deactivate();
-        for (Candidate c : usable) {
+        for (Candidates.Candidate c : usable) {
             if (activate(c)) {
                 return;
             }
         }
     }
 
-    private boolean activate(Candidate c) {
+    private boolean activate(Candidates.Candidate c) {
         ZoneEngine opened;
         try {
             opened = ZoneEngine.open(c.device, settings.zoneConfig());
@@ -330,27 +224,12 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
         active = c;
         engine = opened;
         opened.problems().forEach(p -> problem(c.name + ": " + p));
-        replay(opened);
+        writes.replay(opened, c.name, this::problem);
         long swaps = activations++;
         lastActiveName = c.name;
-        schedule(frontends.serve(this::hasZones));
-        calls.addLast(() -> listener.swapped(previous, c.name, swaps));
+        calls.add(frontends.serve(this::hasZones), this);
+        calls.add(() -> listener.swapped(previous, c.name, swaps));
         return true;
-    }
-
-    private void replay(ZoneEngine target) {
-        while (!buffered.isEmpty()) {
-            BufferedWrite w = buffered.peekFirst();
-            try {
-                if (w.applyTo(target) == WriteStatus.PENDING) {
-                    unconfirmed.add(w);
-                }
-            } catch (PstoreException e) {
-                problem("a buffered " + w.type().label() + " write could not be replayed on " + active.name + ": "
-                        + e.getMessage());
-            }
-            buffered.removeFirst();
-        }
     }
 
     /** Flushes and closes the engine; what it could not flush is kept for the next backend. */
@@ -364,11 +243,9 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
         active = null;
         try {
             e.close();
-            unconfirmed.clear();
+            writes.flushed();
         } catch (PstoreException failed) {
-            problem(name + ": " + failed.getMessage() + "; " + unconfirmed.size() + " write(s) kept for the next backend");
-            unconfirmed.forEach(buffered::addLast);
-            unconfirmed.clear();
+            problem(name + ": " + failed.getMessage() + "; " + writes.notFlushed() + " write(s) kept for the next backend");
         }
     }
 
@@ -439,33 +316,9 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
     private WriteStatus write(BufferedWrite w) throws PstoreException {
         lock.lock();
         try {
-            ZoneEngine e = engine;
-            if (e == null) {
-                buffer(w.kept());
-                return WriteStatus.PENDING;
-            }
-            WriteStatus status = w.applyTo(e);
-            if (status == WriteStatus.PENDING) {
-                unconfirmed.add(w.kept());
-            } else if (!unconfirmed.isEmpty() && e.dirtyZoneCount() == 0) {
-                unconfirmed.clear();
-            }
-            return status;
+            return writes.write(w, engine);
         } finally {
             lock.unlock();
-        }
-    }
-
-    private void buffer(BufferedWrite w) {
-        buffered.addLast(w);
-        int dumps = 0;
-        long ringBytes = 0;
-        for (Iterator<BufferedWrite> it = buffered.descendingIterator(); it.hasNext(); ) {
-            BufferedWrite b = it.next();
-            boolean dump = b.type() == RecordType.DMESG;
-            if (dump ? ++dumps > MAX_BUFFERED_DUMPS : (ringBytes += b.bytes().length) > MAX_BUFFERED_RING_BYTES) {
-                it.remove(); // a backend would have overwritten it by now
-            }
         }
     }
 
@@ -547,8 +400,8 @@ final class BackendRegistry implements Pstore, PstoreRegistry {
             }
             standbys = usable().stream().filter(c -> c != active).map(c -> c.name).toList();
             all = new ArrayList<>(problems);
-            candidates.stream().filter(c -> c.failure != null).forEach(c -> all.add("unusable " + c.name + ": " + c.failure));
-            bufferedWrites = buffered.size();
+            all.addAll(candidates.failures());
+            bufferedWrites = writes.size();
             swaps = Math.max(0, activations - 1);
         } finally {
             lock.unlock();
