@@ -311,8 +311,8 @@ public final class UplinkClient implements Closeable {
             }
             if (failed != null) { // they went out and count against the limits; they are sent again
                 lastError = batch.size() + " acknowledged crashes cannot be marked sent (they are sent again): " + failed;
+                lock.notifyAll(); // only then has the sender something new to do: a mark frees no place in the window
             }
-            lock.notifyAll();
         }
     }
 
