@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -13,7 +15,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -50,6 +54,7 @@ public final class UplinkClient implements Closeable {
     private final Object lock = new Object();
     private final TreeSet<String> pending = new TreeSet<>();    // guarded by lock: not acknowledged, oldest first
     private final Set<String> inFlight = new HashSet<>();      // guarded by lock: published, no PUBACK yet
+    private final Set<String> reading = new HashSet<>();       // guarded by lock: being read ahead of the window
     private final Set<String> marking = new HashSet<>();       // guarded by lock: acknowledged, mark not yet forced
     private final Map<String, String> held = new HashMap<>();  // guarded by lock: skipped this run, with the reason
     private String lastError = "";                             // guarded by lock
@@ -58,6 +63,8 @@ public final class UplinkClient implements Closeable {
     private SentLog log;
     private ExecutorService requests;
     private Thread sender;
+    private ExecutorService reader;
+    private final Deque<ReadAhead> ahead = new ArrayDeque<>(); // the sender's own: crashes read ahead, oldest first
     private SentMarker marker;
 
     public UplinkClient(UplinkSettings settings, Path archive, Path stateDir) {
@@ -93,6 +100,7 @@ public final class UplinkClient implements Closeable {
                     .forEach(e -> rate.take(e.time(), e.bytes()));
             present.stream().filter(id -> !log.contains(id)).forEach(pending::add);
         }
+        reader = Executors.newSingleThreadExecutor(r -> daemon(r, "pstore-uplink-reader-" + settings.gatewayId()));
         requests = Executors.newSingleThreadExecutor(r -> daemon(r, "pstore-uplink-requests-" + settings.gatewayId()));
         sender = daemon(this::send, "pstore-uplink-" + settings.gatewayId());
         marker = new SentMarker(log, "pstore-uplink-marks-" + settings.gatewayId(), this::marked, this::allMarked);
@@ -167,7 +175,7 @@ public final class UplinkClient implements Closeable {
                     broker.connect();
                 }
                 if (next == null) {
-                    next = prepare(nextId());
+                    next = nextRead();
                 }
                 if (next != null) {
                     switch (admit(next)) {
@@ -194,18 +202,48 @@ public final class UplinkClient implements Closeable {
         }
     }
 
+    /** A crash being read and encoded on the reader thread. */
+    private record ReadAhead(String id, Future<OutgoingCrash> crash) {
+    }
+
     /**
-     * The oldest crash to send next, or null after waiting a while for one. It is read and encoded
-     * while the window of publishes in flight may still be full (admit waits for a place).
+     * The oldest crash to send next, read and encoded, or null after waiting a while for one. Up to
+     * {@code inflight} crashes are read ahead on the reader thread, so that the file reads and the
+     * encoding overlap the publishes instead of coming between them.
      */
-    private String nextId() throws InterruptedException {
+    private OutgoingCrash nextRead() throws InterruptedException {
+        String id;
+        while (ahead.size() < settings.inflight() && (id = nextId(ahead.isEmpty())) != null) {
+            String toRead = id;
+            ahead.add(new ReadAhead(toRead, reader.submit(() -> prepare(toRead))));
+        }
+        ReadAhead head = ahead.poll();
+        if (head == null) {
+            return null;
+        }
+        try {
+            return head.crash().get();
+        } catch (ExecutionException e) { // prepare holds a crash it cannot read: only an Error gets here
+            throw new IllegalStateException("reading crash " + head.id(), e.getCause());
+        } finally {
+            synchronized (lock) {
+                reading.remove(head.id());
+            }
+        }
+    }
+
+    /** The oldest crash not yet in hand, or null (after waiting a while for one when {@code wait}). */
+    private String nextId(boolean wait) throws InterruptedException {
         synchronized (lock) {
             for (String id : pending) {
-                if (!inFlight.contains(id) && !marking.contains(id) && !held.containsKey(id)) {
+                if (!reading.contains(id) && !inFlight.contains(id) && !marking.contains(id) && !held.containsKey(id)) {
+                    reading.add(id);
                     return id;
                 }
             }
-            lock.wait(WAIT_MILLIS);
+            if (wait) {
+                lock.wait(WAIT_MILLIS);
+            }
             return null;
         }
     }
@@ -370,6 +408,7 @@ public final class UplinkClient implements Closeable {
         }
         sender.interrupt();
         requests.shutdown();
+        reader.shutdown(); // a read under way ends by itself; the crash stays in the archive
         try {
             sender.join(5000);
             requests.awaitTermination(5, TimeUnit.SECONDS);
