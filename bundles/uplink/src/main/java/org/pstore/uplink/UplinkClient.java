@@ -5,31 +5,28 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.Comparator;
-import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.random.RandomGenerator;
 
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
-import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttCallback;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.pstore.api.uplink.UplinkStatus;
 
 /**
@@ -37,65 +34,52 @@ import org.pstore.api.uplink.UplinkStatus;
  * QoS 1 to {@code <prefix>/<gateway>/crash/<id>}, oldest first, and recorded in the {@link SentLog}
  * once the broker's PUBACK came; requests on {@code <prefix>/<gateway>/cmd/+} are answered.
  *
- * <p>One thread (the sender) connects, with {@link Backoff} between failed attempts, and publishes
- * up to {@code inflight} crashes at a time within the {@link RateLimit}. Acknowledgements and
- * requests arrive on Paho's threads. State is decided under {@code lock}; Paho and the disk are
+ * <p>One thread (the sender) connects through the {@link BrokerConnection} and publishes up to
+ * {@code inflight} crashes at a time within the {@link RateLimit}. Acknowledgements and requests
+ * arrive on Paho's threads; the {@link SentMarker} makes acknowledgements durable. State is decided under {@code lock}; Paho and the disk are
  * called outside it. The backlog is the archive itself: nothing is copied, a crash waits in its
  * folder until it is acknowledged. Plain Java: the bundle's component wires it.
  */
 public final class UplinkClient implements Closeable {
 
     private static final long WAIT_MILLIS = 1000;
-    private static final long CONNECT_TIMEOUT_MILLIS = 15_000;
 
     private final UplinkSettings settings;
     private final Path archive;
     private final Path stateDir;
     private final RateLimit rate;
-    private final Backoff backoff;
     private final RemoteRequests remote;
+    private final BrokerConnection broker;
 
     private final Object lock = new Object();
     private final TreeSet<String> pending = new TreeSet<>();    // guarded by lock: not acknowledged, oldest first
     private final Set<String> inFlight = new HashSet<>();      // guarded by lock: published, no PUBACK yet
+    private final Set<String> reading = new HashSet<>();       // guarded by lock: being read ahead of the window
     private final Set<String> marking = new HashSet<>();       // guarded by lock: acknowledged, mark not yet forced
     private final Map<String, String> held = new HashMap<>();  // guarded by lock: skipped this run, with the reason
     private String lastError = "";                             // guarded by lock
     private boolean closed;                                    // guarded by lock
 
     private SentLog log;
-    private volatile MqttAsyncClient client; // a fresh one per connection (Paho 1.2.5 cannot always reconnect a client)
     private ExecutorService requests;
     private Thread sender;
-    private final BlockingQueue<Outgoing> acknowledged = new LinkedBlockingQueue<>();
-    private Thread marker;
-
-    /** A crash read and encoded, about to be published. */
-    private static final class Outgoing {
-        final String id;
-        final byte[] payload;
-        RateLimit.Send send;
-
-        Outgoing(String id, byte[] payload) {
-            this.id = id;
-            this.payload = payload;
-        }
-    }
+    private ExecutorService reader;
+    private final Deque<ReadAhead> ahead = new ArrayDeque<>(); // the sender's own: crashes read ahead, oldest first
+    private SentMarker marker;
 
     public UplinkClient(UplinkSettings settings, Path archive, Path stateDir) {
         this.settings = settings;
         this.archive = archive;
         this.stateDir = stateDir;
         this.rate = new RateLimit(settings.maxPerHour(), settings.maxBytesPerDay());
-        this.backoff = new Backoff(settings.retryMin(), settings.retryMax(), RandomGenerator.getDefault());
         this.remote = new RemoteRequests(archive, this::isSent, this::erased);
+        this.broker = new BrokerConnection(settings, new Callback());
     }
 
     /** Reads what was sent, takes the archive's backlog and starts sending. */
     public void start() throws IOException {
         try {
-            // Paho checks a URI when it is set: a bad one is refused at start, not at each attempt
-            new MqttConnectOptions().setServerURIs(new String[] {settings.broker()});
+            BrokerConnection.checkUri(settings.broker());
         } catch (IllegalArgumentException e) {
             throw new IOException("broker URI '" + settings.broker() + "': " + e.getMessage(), e);
         }
@@ -116,9 +100,10 @@ public final class UplinkClient implements Closeable {
                     .forEach(e -> rate.take(e.time(), e.bytes()));
             present.stream().filter(id -> !log.contains(id)).forEach(pending::add);
         }
+        reader = Executors.newSingleThreadExecutor(r -> daemon(r, "pstore-uplink-reader-" + settings.gatewayId()));
         requests = Executors.newSingleThreadExecutor(r -> daemon(r, "pstore-uplink-requests-" + settings.gatewayId()));
         sender = daemon(this::send, "pstore-uplink-" + settings.gatewayId());
-        marker = daemon(this::mark, "pstore-uplink-marks-" + settings.gatewayId());
+        marker = new SentMarker(log, "pstore-uplink-marks-" + settings.gatewayId(), this::marked, this::allMarked);
         sender.start();
         marker.start();
     }
@@ -153,8 +138,7 @@ public final class UplinkClient implements Closeable {
 
     public UplinkStatus status() {
         synchronized (lock) {
-            MqttAsyncClient c = client;
-            return new UplinkStatus(settings.broker(), settings.gatewayId(), c != null && c.isConnected(),
+            return new UplinkStatus(settings.broker(), settings.gatewayId(), broker.isConnected(),
                     pending.size(), log == null ? 0 : log.size(), lastError);
         }
     }
@@ -179,7 +163,7 @@ public final class UplinkClient implements Closeable {
     // ---- the sender thread
 
     private void send() {
-        Outgoing next = null;
+        OutgoingCrash next = null;
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 synchronized (lock) {
@@ -187,12 +171,11 @@ public final class UplinkClient implements Closeable {
                         return;
                     }
                 }
-                MqttAsyncClient c = client;
-                if (c == null || !c.isConnected()) {
-                    connect();
+                if (!broker.isConnected()) {
+                    broker.connect();
                 }
                 if (next == null) {
-                    next = prepare(nextId());
+                    next = nextRead();
                 }
                 if (next != null) {
                     switch (admit(next)) {
@@ -207,9 +190,9 @@ public final class UplinkClient implements Closeable {
                     }
                 }
             } catch (MqttException e) {
-                problem(describe(e));
+                problem(BrokerConnection.describe(e));
                 try {
-                    Thread.sleep(backoff.nextMillis());
+                    broker.backOff();
                 } catch (InterruptedException stop) {
                     return;
                 }
@@ -219,71 +202,53 @@ public final class UplinkClient implements Closeable {
         }
     }
 
-    private void connect() throws MqttException {
-        discard(client);
-        client = null;
-        MqttConnectOptions o = new MqttConnectOptions();
-        o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
-        o.setCleanSession(true); // what is not acknowledged is in the archive, not in a broker session
-        o.setAutomaticReconnect(false); // our own backoff, with jitter
-        o.setConnectionTimeout(10);
-        o.setKeepAliveInterval(30);
-        o.setMaxInflight(settings.inflight());
-        if (!settings.username().isEmpty()) {
-            o.setUserName(settings.username());
-        }
-        if (!settings.password().isEmpty()) {
-            o.setPassword(settings.password().toCharArray());
-        }
-        MqttAsyncClient c = new MqttAsyncClient(settings.broker(), "pstore-uplink-" + settings.gatewayId(),
-                new MemoryPersistence());
-        c.setCallback(new Callback());
-        try {
-            c.connect(o).waitForCompletion(CONNECT_TIMEOUT_MILLIS);
-            c.subscribe(Topics.commands(settings.topicPrefix(), settings.gatewayId()), 1)
-                    .waitForCompletion(CONNECT_TIMEOUT_MILLIS);
-        } catch (MqttException e) {
-            discard(c);
-            throw e;
-        }
-        client = c;
-        backoff.reset();
-    }
-
-    /** Ends a client whatever its state; its unacknowledged publishes fail and are sent again. */
-    private static void discard(MqttAsyncClient c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.disconnectForcibly(0, 0, false);
-        } catch (MqttException notConnected) {
-            // nothing to disconnect
-        }
-        try {
-            c.close(true);
-        } catch (MqttException e) {
-            // closed with force: nothing is left to release
-        }
+    /** A crash being read and encoded on the reader thread. */
+    private record ReadAhead(String id, Future<OutgoingCrash> crash) {
     }
 
     /**
-     * The oldest crash to send next, or null after waiting a while for one. It is read and encoded
-     * while the window of publishes in flight may still be full (admit waits for a place).
+     * The oldest crash to send next, read and encoded, or null after waiting a while for one. Up to
+     * {@code inflight} crashes are read ahead on the reader thread, so that the file reads and the
+     * encoding overlap the publishes instead of coming between them.
      */
-    private String nextId() throws InterruptedException {
+    private OutgoingCrash nextRead() throws InterruptedException {
+        String id;
+        while (ahead.size() < settings.inflight() && (id = nextId(ahead.isEmpty())) != null) {
+            String toRead = id;
+            ahead.add(new ReadAhead(toRead, reader.submit(() -> prepare(toRead))));
+        }
+        ReadAhead head = ahead.poll();
+        if (head == null) {
+            return null;
+        }
+        try {
+            return head.crash().get();
+        } catch (ExecutionException e) { // prepare holds a crash it cannot read: only an Error gets here
+            throw new IllegalStateException("reading crash " + head.id(), e.getCause());
+        } finally {
+            synchronized (lock) {
+                reading.remove(head.id());
+            }
+        }
+    }
+
+    /** The oldest crash not yet in hand, or null (after waiting a while for one when {@code wait}). */
+    private String nextId(boolean wait) throws InterruptedException {
         synchronized (lock) {
             for (String id : pending) {
-                if (!inFlight.contains(id) && !marking.contains(id) && !held.containsKey(id)) {
+                if (!reading.contains(id) && !inFlight.contains(id) && !marking.contains(id) && !held.containsKey(id)) {
+                    reading.add(id);
                     return id;
                 }
             }
-            lock.wait(WAIT_MILLIS);
+            if (wait) {
+                lock.wait(WAIT_MILLIS);
+            }
             return null;
         }
     }
 
-    private Outgoing prepare(String id) {
+    private OutgoingCrash prepare(String id) {
         if (id == null) {
             return null;
         }
@@ -293,7 +258,7 @@ public final class UplinkClient implements Closeable {
                 erased(id); // removed by the archive's limits or an erase
                 return null;
             }
-            return new Outgoing(id, CrashMessage.read(folder).toJson());
+            return new OutgoingCrash(id, CrashMessage.read(folder).toJson());
         } catch (IOException | RuntimeException e) {
             hold(id, "cannot read crash " + id + ": " + e);
             return null;
@@ -310,7 +275,7 @@ public final class UplinkClient implements Closeable {
     private enum Admission { GO, WAIT, DROP }
 
     /** Takes a place in the window and the crash's share of the rate limits, or says why not (WAIT: after waiting a while). */
-    private Admission admit(Outgoing out) throws InterruptedException {
+    private Admission admit(OutgoingCrash out) throws InterruptedException {
         synchronized (lock) {
             if (!pending.contains(out.id)) {
                 return Admission.DROP; // erased meanwhile
@@ -336,21 +301,17 @@ public final class UplinkClient implements Closeable {
         }
     }
 
-    private void publish(Outgoing out) throws MqttException {
+    private void publish(OutgoingCrash out) throws MqttException {
         try {
-            MqttAsyncClient c = client;
-            if (c == null) {
-                throw new MqttException(MqttException.REASON_CODE_CLIENT_NOT_CONNECTED);
-            }
-            c.publish(Topics.crash(settings.topicPrefix(), settings.gatewayId(), out.id), out.payload, 1, false,
+            broker.publish(Topics.crash(settings.topicPrefix(), settings.gatewayId(), out.id), out.payload,
                     out, new Acknowledged());
         } catch (MqttException e) {
-            notSent(out, describe(e));
+            notSent(out, BrokerConnection.describe(e));
             throw e;
         }
     }
 
-    private void notSent(Outgoing out, String reason) {
+    private void notSent(OutgoingCrash out, String reason) {
         synchronized (lock) {
             inFlight.remove(out.id);
             rate.release(out.send);
@@ -359,69 +320,43 @@ public final class UplinkClient implements Closeable {
         }
     }
 
-    /** The broker's PUBACK: the crash is sent once its mark is on the disk (the marker thread). */
+    /** The broker's PUBACK: the crash is sent once its mark is on the disk (the {@link SentMarker}). */
     private final class Acknowledged implements IMqttActionListener {
         @Override
         public void onSuccess(IMqttToken token) {
-            Outgoing out = (Outgoing) token.getUserContext();
+            OutgoingCrash out = (OutgoingCrash) token.getUserContext();
             synchronized (lock) {
                 inFlight.remove(out.id);
                 marking.add(out.id);
                 lock.notifyAll();
             }
-            acknowledged.add(out);
+            marker.acknowledged(out);
         }
 
         @Override
         public void onFailure(IMqttToken token, Throwable e) {
-            notSent((Outgoing) token.getUserContext(), "publish failed: " + describe(e));
+            notSent((OutgoingCrash) token.getUserContext(), "publish failed: " + BrokerConnection.describe(e));
         }
     }
 
-    /**
-     * Writes the marks of acknowledged crashes, all that have come in, with one force (a group
-     * commit: the disk's flush, not the broker, would otherwise set the pace); runs until closed
-     * and every acknowledgement is marked.
-     */
-    private void mark() {
-        List<Outgoing> batch = new ArrayList<>();
-        while (true) {
-            try {
-                Outgoing first = acknowledged.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    synchronized (lock) {
-                        if (closed && marking.isEmpty()) {
-                            return;
-                        }
-                    }
-                    continue;
+    private void marked(List<OutgoingCrash> batch, IOException failed) {
+        synchronized (lock) {
+            for (OutgoingCrash out : batch) {
+                marking.remove(out.id);
+                if (failed == null) {
+                    pending.remove(out.id);
                 }
-                batch.add(first);
-            } catch (InterruptedException e) {
-                return;
             }
-            acknowledged.drainTo(batch);
-            List<SentLog.Entry> entries = batch.stream()
-                    .map(out -> new SentLog.Entry(out.send.time(), out.payload.length, out.id)).toList();
-            IOException failed = null;
-            try {
-                log.append(entries);
-            } catch (IOException e) {
-                failed = e;
+            if (failed != null) { // they went out and count against the limits; they are sent again
+                lastError = batch.size() + " acknowledged crashes cannot be marked sent (they are sent again): " + failed;
+                lock.notifyAll(); // only then has the sender something new to do: a mark frees no place in the window
             }
-            synchronized (lock) {
-                for (Outgoing out : batch) {
-                    marking.remove(out.id);
-                    if (failed == null) {
-                        pending.remove(out.id);
-                    }
-                }
-                if (failed != null) { // they went out and count against the limits; they are sent again
-                    lastError = batch.size() + " acknowledged crashes cannot be marked sent (they are sent again): " + failed;
-                }
-                lock.notifyAll();
-            }
-            batch.clear();
+        }
+    }
+
+    private boolean allMarked() {
+        synchronized (lock) {
+            return closed && marking.isEmpty();
         }
     }
 
@@ -429,7 +364,7 @@ public final class UplinkClient implements Closeable {
         @Override
         public void connectionLost(Throwable cause) {
             synchronized (lock) {
-                lastError = "connection lost: " + describe(cause);
+                lastError = "connection lost: " + BrokerConnection.describe(cause);
                 lock.notifyAll();
             }
         }
@@ -454,22 +389,12 @@ public final class UplinkClient implements Closeable {
     private void answer(String command, byte[] body) {
         RemoteRequests.Reply reply = remote.handle(command, body);
         try {
-            MqttAsyncClient c = client;
-            if (c == null) {
-                throw new MqttException(MqttException.REASON_CODE_CLIENT_NOT_CONNECTED);
-            }
-            c.publish(Topics.reply(settings.topicPrefix(), settings.gatewayId(), reply.requestId()),
-                    reply.toJson(), 1, false);
+            broker.publish(Topics.reply(settings.topicPrefix(), settings.gatewayId(), reply.requestId()),
+                    reply.toJson());
         } catch (MqttException e) {
-            problem("reply to " + command + " request " + reply.requestId() + " not sent: " + describe(e));
+            problem("reply to " + command + " request " + reply.requestId() + " not sent: "
+                    + BrokerConnection.describe(e));
         }
-    }
-
-    private static String describe(Throwable e) {
-        if (e instanceof MqttException m) {
-            return m.getMessage() + " (reason " + m.getReasonCode() + ")";
-        }
-        return String.valueOf(e);
     }
 
     @Override
@@ -483,23 +408,20 @@ public final class UplinkClient implements Closeable {
         }
         sender.interrupt();
         requests.shutdown();
+        reader.shutdown(); // a read under way ends by itself; the crash stays in the archive
         try {
             sender.join(5000);
             requests.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        MqttAsyncClient c = client;
         try {
-            if (c != null && c.isConnected()) {
-                c.disconnect(1000).waitForCompletion(2000);
-            }
+            broker.close();
         } catch (MqttException e) {
-            problem("disconnect: " + describe(e));
+            problem("disconnect: " + BrokerConnection.describe(e));
         } finally {
-            discard(c);
             try {
-                marker.join(5000); // the marks of what was acknowledged up to here
+                marker.join(); // the marks of what was acknowledged up to here
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
