@@ -44,22 +44,13 @@ import org.pstore.api.device.PartitionLock;
  *
  * <p>The image is held with a {@link PartitionLock} while it is open: one writer, or readers only.
  * Every command holds the chip's lock; the panic path's program ({@link #panicProgramPage}) waits
- * for it at most {@link PanicLock#WAIT_MS}, then programs anyway, and allocates nothing.
- *
- * <pre>
- * image file:  struct nand_image_header (one 4096-byte block: magic "PSTNAND1", u32 page size,
- *              u32 oob size, u32 pages per block, u32 blocks, little-endian)
- *              then every page as data + oob, block after block
- *              then per block: u32 erase count; then a bitmap of programmed pages
- * oob:         byte 0: bad-block marker (0xff good); bytes 2..: 4 bytes of ECC per 512-byte step
- * </pre>
+ * for it at most {@link PanicLock#WAIT_MS}, then programs anyway, and allocates nothing. The image
+ * file's layout is {@link NandImageFormat}'s.
  */
 public final class NandChip implements Closeable {
 
     public static final int ECC_STEP = 512;
-    static final int HEADER = 4096;
-    static final int OOB_ECC = 2;
-    private static final byte[] MAGIC = {'P', 'S', 'T', 'N', 'A', 'N', 'D', '1'};
+    private static final int OOB_ECC = NandImageFormat.OOB_ECC;
 
     /** A program or erase, as the chip saw it. */
     public record Operation(String kind, int block, int page) {
@@ -74,6 +65,7 @@ public final class NandChip implements Closeable {
     private final FileChannel file;
     private final boolean readOnly;
     private final ReentrantLock lock = new ReentrantLock();
+    private final NandImageFormat format;
     private final int pageSize;
     private final int oobSize;
     private final int pagesPerBlock;
@@ -97,68 +89,29 @@ public final class NandChip implements Closeable {
     private long corrected;
     private long uncorrectable;
 
-    private NandChip(Path path, PartitionLock partition, FileChannel file, boolean readOnly, int pageSize, int oobSize,
-                     int pagesPerBlock, int blocks, int[] eraseCounts, BitSet programmed) {
+    private NandChip(Path path, PartitionLock partition, FileChannel file, boolean readOnly, NandImageFormat format,
+                     int[] eraseCounts, BitSet programmed) {
         this.path = path;
         this.partition = partition;
         this.file = file;
         this.readOnly = readOnly;
-        this.panicData = new byte[pageSize];
-        this.panicPage = ByteBuffer.allocateDirect(pageSize);
-        this.panicOob = ByteBuffer.allocateDirect(oobSize).order(ByteOrder.LITTLE_ENDIAN);
-        this.pageSize = pageSize;
-        this.oobSize = oobSize;
-        this.pagesPerBlock = pagesPerBlock;
-        this.blocks = blocks;
+        this.panicData = new byte[format.pageSize()];
+        this.panicPage = ByteBuffer.allocateDirect(format.pageSize());
+        this.panicOob = ByteBuffer.allocateDirect(format.oobSize()).order(ByteOrder.LITTLE_ENDIAN);
+        this.format = format;
+        this.pageSize = format.pageSize();
+        this.oobSize = format.oobSize();
+        this.pagesPerBlock = format.pagesPerBlock();
+        this.blocks = format.blocks();
         this.eraseCounts = eraseCounts;
         this.programmed = programmed;
-        this.timing = NandTiming.forPageSize(pageSize);
-    }
-
-    private static boolean validPageSize(int pageSize) {
-        return pageSize == 2048 || pageSize == 4096 || pageSize == 8192;
+        this.timing = NandTiming.forPageSize(format.pageSize());
     }
 
     /** Creates an erased chip image; {@code factoryBad} blocks carry the bad-block marker. */
     public static NandChip format(Path path, int pageSize, int oobSize, int pagesPerBlock, int blocks,
                                   Set<Integer> factoryBad) throws PstoreException {
-        if (!validPageSize(pageSize)) {
-            throw new PstoreException("NAND page size is 2048, 4096 or 8192, not " + pageSize);
-        }
-        int steps = pageSize / ECC_STEP;
-        if (oobSize < OOB_ECC + 4 * steps || oobSize > pageSize) {
-            throw new PstoreException("an OOB of " + oobSize + " bytes has no room for the bad-block marker and "
-                    + steps + " ECC codes (at least " + (OOB_ECC + 4 * steps) + ")");
-        }
-        if (pagesPerBlock < 1 || blocks < 2) {
-            throw new PstoreException("a NAND chip needs pages in its blocks and at least two blocks, got "
-                    + pagesPerBlock + " pages x " + blocks + " blocks");
-        }
-        for (int b : factoryBad) {
-            if (b < 0 || b >= blocks) {
-                throw new PstoreException("factory bad block " + b + " is not one of the " + blocks + " blocks");
-            }
-        }
-        if (Files.exists(path)) {
-            throw new PstoreException(path + " exists: formatting would destroy it");
-        }
-        try (FileChannel c = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer h = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-            h.put(MAGIC).putInt(pageSize).putInt(oobSize).putInt(pagesPerBlock).putInt(blocks).clear();
-            c.write(h, 0);
-            ByteBuffer block = ByteBuffer.allocate(pagesPerBlock * (pageSize + oobSize));
-            Arrays.fill(block.array(), (byte) 0xff);
-            for (int b = 0; b < blocks; b++) {
-                block.clear();
-                block.put(pageSize, (byte) (factoryBad.contains(b) ? 0x00 : 0xff));
-                c.write(block, HEADER + (long) b * block.capacity());
-            }
-            long meta = HEADER + (long) blocks * block.capacity();
-            c.write(ByteBuffer.allocate(blocks * 4 + (blocks * pagesPerBlock + 7) / 8), meta);
-            c.force(true);
-        } catch (IOException e) {
-            throw new PstoreException("cannot format " + path + ": " + e.getMessage(), e);
-        }
+        NandImageFormat.create(path, pageSize, oobSize, pagesPerBlock, blocks, factoryBad);
         return open(path, false);
     }
 
@@ -179,30 +132,10 @@ public final class NandChip implements Closeable {
                 Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE), readOnly);
         try {
             FileChannel c = medium.apply(partition.channel());
-            ByteBuffer h = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-            c.read(h, 0);
-            byte[] magic = new byte[8];
-            h.flip();
-            if (h.remaining() < 24) {
-                throw new PstoreException(path + " is not a NAND image (too short)");
-            }
-            h.get(magic);
-            int pageSize = h.getInt();
-            int oobSize = h.getInt();
-            int ppb = h.getInt();
-            int blocks = h.getInt();
-            if (!Arrays.equals(magic, MAGIC)) {
-                throw new PstoreException(path + " is not a NAND image (no PSTNAND1 header)");
-            }
-            long pages = (long) ppb * blocks;
-            long meta = HEADER + pages * (pageSize + (long) oobSize);
-            if (!validPageSize(pageSize) || oobSize <= 0 || oobSize > pageSize || ppb <= 0 || blocks < 2
-                    || pages > Integer.MAX_VALUE || c.size() < meta + blocks * 4L + (pages + 7) / 8) {
-                throw new PstoreException(path + ": the NAND image header (" + pageSize + "+" + oobSize + " bytes x "
-                        + ppb + " pages x " + blocks + " blocks) does not match the file of " + c.size() + " bytes");
-            }
-            ByteBuffer m = ByteBuffer.allocate((int) (blocks * 4L + (pages + 7) / 8)).order(ByteOrder.LITTLE_ENDIAN);
-            while (m.hasRemaining() && c.read(m, meta + m.position()) > 0) {
+            NandImageFormat format = NandImageFormat.read(path, c);
+            int blocks = format.blocks();
+            ByteBuffer m = ByteBuffer.allocate(format.metadataBytes()).order(ByteOrder.LITTLE_ENDIAN);
+            while (m.hasRemaining() && c.read(m, format.metadataOffset() + m.position()) > 0) {
                 // the whole metadata
             }
             m.flip();
@@ -213,9 +146,9 @@ public final class NandChip implements Closeable {
             byte[] bits = new byte[m.remaining()];
             m.get(bits);
             // sized for every page up front, so that marking one programmed never grows it
-            BitSet programmed = new BitSet((int) pages);
+            BitSet programmed = new BitSet(format.pages());
             programmed.or(BitSet.valueOf(bits));
-            return new NandChip(path, partition, c, readOnly, pageSize, oobSize, ppb, blocks, counts, programmed);
+            return new NandChip(path, partition, c, readOnly, format, counts, programmed);
         } catch (IOException | RuntimeException e) {
             try {
                 partition.close();
@@ -548,21 +481,20 @@ public final class NandChip implements Closeable {
         }
         oneByte.clear();
         oneByte.put((byte) bits).flip();
-        write(oneByte, HEADER + (long) pagesPerBlock * blocks * (pageSize + oobSize) + blocks * 4L + index / 8);
+        write(oneByte, format.bitmapByteOffset(index));
     }
 
     private void writeMetadata() throws IOException {
-        long pages = (long) pagesPerBlock * blocks;
-        ByteBuffer m = ByteBuffer.allocate((int) (blocks * 4L + (pages + 7) / 8)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer m = ByteBuffer.allocate(format.metadataBytes()).order(ByteOrder.LITTLE_ENDIAN);
         for (int count : eraseCounts) {
             m.putInt(count);
         }
         m.put(Arrays.copyOf(programmed.toByteArray(), m.remaining()));
-        file.write(m.clear(), HEADER + pages * (pageSize + oobSize));
+        file.write(m.clear(), format.metadataOffset());
     }
 
     private long pageOffset(int block, int page) {
-        return HEADER + ((long) block * pagesPerBlock + page) * (pageSize + oobSize);
+        return format.pageOffset(block, page);
     }
 
     private void write(ByteBuffer src, long at) throws IOException {
