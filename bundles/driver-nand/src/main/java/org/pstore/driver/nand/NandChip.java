@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -70,13 +69,9 @@ public final class NandChip implements Closeable {
     private final int oobSize;
     private final int pagesPerBlock;
     private final int blocks;
-    private final int[] eraseCounts;
-    private final BitSet programmed;
+    private final NandPageMetadata metadata;
     private final List<Operation> log = Collections.synchronizedList(new ArrayList<>());
-    private final BitSet failProgram = new BitSet();
-    private final BitSet failErase = new BitSet();
-    private volatile long stepsLeft = Long.MAX_VALUE;
-    private volatile boolean powerLost;
+    private final NandFaults faults = new NandFaults();
     private volatile long steps;
     private volatile NandTiming timing;
     /** Simulated time the chip spent on commands; atomic as the panic path may program without the lock. */
@@ -90,7 +85,7 @@ public final class NandChip implements Closeable {
     private long uncorrectable;
 
     private NandChip(Path path, PartitionLock partition, FileChannel file, boolean readOnly, NandImageFormat format,
-                     int[] eraseCounts, BitSet programmed) {
+                     NandPageMetadata metadata) {
         this.path = path;
         this.partition = partition;
         this.file = file;
@@ -103,8 +98,7 @@ public final class NandChip implements Closeable {
         this.oobSize = format.oobSize();
         this.pagesPerBlock = format.pagesPerBlock();
         this.blocks = format.blocks();
-        this.eraseCounts = eraseCounts;
-        this.programmed = programmed;
+        this.metadata = metadata;
         this.timing = NandTiming.forPageSize(format.pageSize());
     }
 
@@ -134,21 +128,7 @@ public final class NandChip implements Closeable {
             FileChannel c = medium.apply(partition.channel());
             NandImageFormat format = NandImageFormat.read(path, c);
             int blocks = format.blocks();
-            ByteBuffer m = ByteBuffer.allocate(format.metadataBytes()).order(ByteOrder.LITTLE_ENDIAN);
-            while (m.hasRemaining() && c.read(m, format.metadataOffset() + m.position()) > 0) {
-                // the whole metadata
-            }
-            m.flip();
-            int[] counts = new int[blocks];
-            for (int b = 0; b < blocks; b++) {
-                counts[b] = m.getInt();
-            }
-            byte[] bits = new byte[m.remaining()];
-            m.get(bits);
-            // sized for every page up front, so that marking one programmed never grows it
-            BitSet programmed = new BitSet(format.pages());
-            programmed.or(BitSet.valueOf(bits));
-            return new NandChip(path, partition, c, readOnly, format, counts, programmed);
+            return new NandChip(path, partition, c, readOnly, format, NandPageMetadata.read(format, c));
         } catch (IOException | RuntimeException e) {
             try {
                 partition.close();
@@ -186,7 +166,7 @@ public final class NandChip implements Closeable {
     public int eraseCount(int block) {
         lock.lock();
         try {
-            return eraseCounts[block];
+            return metadata.eraseCount(block);
         } finally {
             lock.unlock();
         }
@@ -220,7 +200,7 @@ public final class NandChip implements Closeable {
     public boolean isProgrammed(int block, int page) {
         lock.lock();
         try {
-            return programmed.get(block * pagesPerBlock + page);
+            return metadata.isProgrammed(block, page);
         } finally {
             lock.unlock();
         }
@@ -272,7 +252,7 @@ public final class NandChip implements Closeable {
             read(pageOffset(block, page) + pageSize, oob);
             int fixed = 0;
             int broken = 0;
-            if (programmed.get(block * pagesPerBlock + page)) {
+            if (metadata.isProgrammed(block, page)) {
                 for (int s = 0; s < pageSize / ECC_STEP; s++) {
                     int stored = oob.getInt(OOB_ECC + 4 * s);
                     int actual = Ecc.code(data, s * ECC_STEP);
@@ -327,7 +307,7 @@ public final class NandChip implements Closeable {
         if (src.remaining() != pageSize) {
             throw new IOException("a program is one whole page of " + pageSize + " bytes, not " + src.remaining());
         }
-        if (programmed.get(block * pagesPerBlock + page)) {
+        if (metadata.isProgrammed(block, page)) {
             throw new IOException("page " + page + " of block " + block + " is already programmed: erase the block first");
         }
     }
@@ -343,11 +323,11 @@ public final class NandChip implements Closeable {
         for (int s = 0; s < pageSize / ECC_STEP; s++) {
             oob.putInt(OOB_ECC + 4 * s, Ecc.code(data, s * ECC_STEP));
         }
-        boolean cut = stepsLeft-- <= 0;
+        boolean cut = !faults.takeStep();
         if (cut) {
             // the program is cut short: half the page is programmed, the rest stays erased
             Arrays.fill(data, pageSize / 2, pageSize, (byte) 0xff);
-        } else if (failProgram.get(block)) {
+        } else if (faults.programFails(block)) {
             throw new IOException("program failure at page " + page + " of block " + block);
         }
         out.clear();
@@ -356,9 +336,9 @@ public final class NandChip implements Closeable {
         if (!cut) {
             write(oob.clear(), pageOffset(block, page) + pageSize);
         }
-        markProgrammed(block * pagesPerBlock + page, bitmapByte);
+        write(metadata.markProgrammed(block, page, bitmapByte), format.bitmapByteOffset(block, page));
         if (cut) {
-            powerLost = true;
+            faults.losePower();
             throw new IOException(path + ": power lost while programming page " + page + " of block " + block);
         }
     }
@@ -372,20 +352,20 @@ public final class NandChip implements Closeable {
             log.add(new Operation("erase", block, -1));
             steps++;
             busyNanos.addAndGet(timing.eraseNanos());
-            int pages = stepsLeft-- <= 0 ? pagesPerBlock / 2 : pagesPerBlock;
-            if (failErase.get(block) && pages == pagesPerBlock) {
+            int pages = faults.takeStep() ? pagesPerBlock : pagesPerBlock / 2;
+            if (faults.eraseFails(block) && pages == pagesPerBlock) {
                 throw new IOException("erase failure at block " + block);
             }
             byte[] erased = new byte[pageSize + oobSize];
             Arrays.fill(erased, (byte) 0xff);
             for (int p = 0; p < pages; p++) {
                 file.write(ByteBuffer.wrap(erased), pageOffset(block, p));
-                programmed.clear(block * pagesPerBlock + p);
+                metadata.erased(block, p);
             }
-            eraseCounts[block]++;
-            writeMetadata();
+            metadata.countErase(block);
+            metadata.write(file);
             if (pages < pagesPerBlock) {
-                powerLost = true;
+                faults.losePower();
                 throw new IOException(path + ": power lost while erasing block " + block);
             }
         } finally {
@@ -399,7 +379,7 @@ public final class NandChip implements Closeable {
     public void cutPowerAfterSteps(long n) {
         lock.lock();
         try {
-            stepsLeft = n;
+            faults.cutPowerAfterSteps(n);
         } finally {
             lock.unlock();
         }
@@ -429,7 +409,7 @@ public final class NandChip implements Closeable {
     public boolean powerLost() {
         lock.lock();
         try {
-            return powerLost;
+            return faults.powerLost();
         } finally {
             lock.unlock();
         }
@@ -439,7 +419,7 @@ public final class NandChip implements Closeable {
     public void failPrograms(int block) {
         lock.lock();
         try {
-            failProgram.set(block);
+            faults.failPrograms(block);
         } finally {
             lock.unlock();
         }
@@ -448,7 +428,7 @@ public final class NandChip implements Closeable {
     public void failErases(int block) {
         lock.lock();
         try {
-            failErase.set(block);
+            faults.failErases(block);
         } finally {
             lock.unlock();
         }
@@ -470,28 +450,6 @@ public final class NandChip implements Closeable {
     }
 
     // ---- the image
-
-    /** Sets the page's bit, and writes the one byte of the image's bitmap that holds it. */
-    private void markProgrammed(int index, ByteBuffer oneByte) throws IOException {
-        programmed.set(index);
-        int first = index / 8 * 8;
-        int bits = 0;
-        for (int i = 0; i < 8; i++) {
-            bits |= programmed.get(first + i) ? 1 << i : 0;
-        }
-        oneByte.clear();
-        oneByte.put((byte) bits).flip();
-        write(oneByte, format.bitmapByteOffset(index));
-    }
-
-    private void writeMetadata() throws IOException {
-        ByteBuffer m = ByteBuffer.allocate(format.metadataBytes()).order(ByteOrder.LITTLE_ENDIAN);
-        for (int count : eraseCounts) {
-            m.putInt(count);
-        }
-        m.put(Arrays.copyOf(programmed.toByteArray(), m.remaining()));
-        file.write(m.clear(), format.metadataOffset());
-    }
 
     private long pageOffset(int block, int page) {
         return format.pageOffset(block, page);
@@ -516,9 +474,7 @@ public final class NandChip implements Closeable {
     }
 
     private void checkPower() throws IOException {
-        if (powerLost) {
-            throw new IOException(path + ": the chip has no power");
-        }
+        faults.checkPower(path);
     }
 
     private void checkWritable() throws IOException {

@@ -123,8 +123,8 @@ record NandImageFormat(int pageSize, int oobSize, int pagesPerBlock, int blocks)
         return blocks * 4 + (pages() + 7) / 8;
     }
 
-    /** Where the bitmap byte holding page {@code index}'s bit is. */
-    long bitmapByteOffset(int index) {
-        return metadataOffset() + blocks * 4L + index / 8;
+    /** Where the bitmap byte holding the page's bit is. */
+    long bitmapByteOffset(int block, int page) {
+        return metadataOffset() + blocks * 4L + (block * pagesPerBlock + page) / 8;
     }
 }
