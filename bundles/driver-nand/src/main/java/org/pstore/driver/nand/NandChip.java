@@ -12,9 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
@@ -49,7 +47,6 @@ import org.pstore.api.device.PartitionLock;
 public final class NandChip implements Closeable {
 
     public static final int ECC_STEP = 512;
-    private static final int OOB_ECC = NandImageFormat.OOB_ECC;
 
     /** A program or erase, as the chip saw it. */
     public record Operation(String kind, int block, int page) {
@@ -65,22 +62,12 @@ public final class NandChip implements Closeable {
     private final boolean readOnly;
     private final ReentrantLock lock = new ReentrantLock();
     private final NandImageFormat format;
-    private final int pageSize;
-    private final int oobSize;
-    private final int pagesPerBlock;
-    private final int blocks;
     private final NandPageMetadata metadata;
     private final List<Operation> log = Collections.synchronizedList(new ArrayList<>());
     private final NandFaults faults = new NandFaults();
-    private volatile long steps;
-    private volatile NandTiming timing;
-    /** Simulated time the chip spent on commands; atomic as the panic path may program without the lock. */
-    private final AtomicLong busyNanos = new AtomicLong();
-    /** The panic path's page, its ECC and a bitmap byte, prepared up front. */
-    private final byte[] panicData;
-    private final ByteBuffer panicPage;
-    private final ByteBuffer panicOob;
-    private final ByteBuffer panicMetaByte = ByteBuffer.allocateDirect(1);
+    private final NandCommandClock clock;
+    private final NandImageChannel image;
+    private final NandProgramBuffers panicBuffers;
     private long corrected;
     private long uncorrectable;
 
@@ -90,16 +77,11 @@ public final class NandChip implements Closeable {
         this.partition = partition;
         this.file = file;
         this.readOnly = readOnly;
-        this.panicData = new byte[format.pageSize()];
-        this.panicPage = ByteBuffer.allocateDirect(format.pageSize());
-        this.panicOob = ByteBuffer.allocateDirect(format.oobSize()).order(ByteOrder.LITTLE_ENDIAN);
+        this.image = new NandImageChannel(path, file);
+        this.panicBuffers = NandProgramBuffers.direct(format);
         this.format = format;
-        this.pageSize = format.pageSize();
-        this.oobSize = format.oobSize();
-        this.pagesPerBlock = format.pagesPerBlock();
-        this.blocks = format.blocks();
         this.metadata = metadata;
-        this.timing = NandTiming.forPageSize(format.pageSize());
+        this.clock = new NandCommandClock(NandTiming.forPageSize(format.pageSize()));
     }
 
     /** Creates an erased chip image; {@code factoryBad} blocks carry the bad-block marker. */
@@ -144,23 +126,23 @@ public final class NandChip implements Closeable {
     }
 
     public int pageSize() {
-        return pageSize;
+        return format.pageSize();
     }
 
     public int oobSize() {
-        return oobSize;
+        return format.oobSize();
     }
 
     public int pagesPerBlock() {
-        return pagesPerBlock;
+        return format.pagesPerBlock();
     }
 
     public int blocks() {
-        return blocks;
+        return format.blocks();
     }
 
     public int blockSize() {
-        return pageSize * pagesPerBlock;
+        return format.pageSize() * format.pagesPerBlock();
     }
 
     public int eraseCount(int block) {
@@ -213,9 +195,9 @@ public final class NandChip implements Closeable {
         lock.lock();
         try {
             checkBlock(block);
-            busyNanos.addAndGet(timing.readNanos()); // the marker is read from the OOB like a page
+            clock.read(); // the marker is read from the OOB like a page
             ByteBuffer marker = ByteBuffer.allocate(1);
-            read(pageOffset(block, 0) + pageSize, marker);
+            image.read(format.pageOffset(block, 0) + format.pageSize(), marker);
             return marker.get(0) != (byte) 0xff;
         } finally {
             lock.unlock();
@@ -229,8 +211,8 @@ public final class NandChip implements Closeable {
             checkBlock(block);
             checkWritable();
             log.add(new Operation("markbad", block, 0));
-            busyNanos.addAndGet(timing.programNanos());
-            file.write(ByteBuffer.wrap(new byte[] {0}), pageOffset(block, 0) + pageSize);
+            clock.programMarker();
+            file.write(ByteBuffer.wrap(new byte[] {0}), format.pageOffset(block, 0) + format.pageSize());
         } finally {
             lock.unlock();
         }
@@ -244,29 +226,17 @@ public final class NandChip implements Closeable {
         lock.lock();
         try {
             checkPage(block, page);
-            checkPower();
-            busyNanos.addAndGet(timing.readNanos());
-            byte[] data = new byte[pageSize];
-            ByteBuffer oob = ByteBuffer.allocate(oobSize).order(ByteOrder.LITTLE_ENDIAN);
-            read(pageOffset(block, page), ByteBuffer.wrap(data));
-            read(pageOffset(block, page) + pageSize, oob);
-            int fixed = 0;
-            int broken = 0;
-            if (metadata.isProgrammed(block, page)) {
-                for (int s = 0; s < pageSize / ECC_STEP; s++) {
-                    int stored = oob.getInt(OOB_ECC + 4 * s);
-                    int actual = Ecc.code(data, s * ECC_STEP);
-                    switch (Ecc.correct(data, s * ECC_STEP, stored, actual)) {
-                        case CORRECTED -> fixed++;
-                        case UNCORRECTABLE -> broken++;
-                        default -> { }
-                    }
-                }
-            }
-            corrected += fixed;
-            uncorrectable += broken;
+            faults.checkPower(path);
+            clock.read();
+            byte[] data = new byte[format.pageSize()];
+            ByteBuffer oob = ByteBuffer.allocate(format.oobSize()).order(ByteOrder.LITTLE_ENDIAN);
+            image.read(format.pageOffset(block, page), ByteBuffer.wrap(data));
+            image.read(format.pageOffset(block, page) + format.pageSize(), oob);
+            ReadResult result = metadata.isProgrammed(block, page) ? NandPageEcc.correct(data, oob) : new ReadResult(0, 0);
+            corrected += result.corrected();
+            uncorrectable += result.uncorrectable();
             dst.put(data);
-            return new ReadResult(fixed, broken);
+            return result;
         } finally {
             lock.unlock();
         }
@@ -278,8 +248,7 @@ public final class NandChip implements Closeable {
         try {
             checkProgram(block, page, src);
             log.add(new Operation("program", block, page));
-            program(block, page, src, new byte[pageSize], ByteBuffer.allocate(pageSize),
-                    ByteBuffer.allocate(oobSize).order(ByteOrder.LITTLE_ENDIAN), ByteBuffer.allocate(1));
+            program(block, page, src, NandProgramBuffers.heap(format));
         } finally {
             lock.unlock();
         }
@@ -293,7 +262,7 @@ public final class NandChip implements Closeable {
         boolean locked = PanicLock.lockBriefly(lock);
         try {
             checkProgram(block, page, src);
-            program(block, page, src, panicData, panicPage, panicOob, panicMetaByte);
+            program(block, page, src, panicBuffers);
         } finally {
             if (locked) {
                 lock.unlock();
@@ -304,39 +273,38 @@ public final class NandChip implements Closeable {
     private void checkProgram(int block, int page, ByteBuffer src) throws IOException {
         checkPage(block, page);
         checkWritable();
-        if (src.remaining() != pageSize) {
-            throw new IOException("a program is one whole page of " + pageSize + " bytes, not " + src.remaining());
+        if (src.remaining() != format.pageSize()) {
+            throw new IOException("a program is one whole page of " + format.pageSize() + " bytes, not " + src.remaining());
         }
         if (metadata.isProgrammed(block, page)) {
             throw new IOException("page " + page + " of block " + block + " is already programmed: erase the block first");
         }
     }
 
-    /** Programs the page from {@code src} through the buffers given: the data, the page and OOB written, a bitmap byte. */
-    private void program(int block, int page, ByteBuffer src, byte[] data, ByteBuffer out, ByteBuffer oob,
-                         ByteBuffer bitmapByte) throws IOException {
-        steps++;
-        busyNanos.addAndGet(timing.programNanos());
+    /** Programs the page from {@code src} through the buffers given. */
+    private void program(int block, int page, ByteBuffer src, NandProgramBuffers buffers) throws IOException {
+        byte[] data = buffers.data();
+        ByteBuffer out = buffers.page();
+        ByteBuffer oob = buffers.oob();
+        clock.program();
         src.get(data);
         oob.clear();
-        read(pageOffset(block, page) + pageSize, oob);
-        for (int s = 0; s < pageSize / ECC_STEP; s++) {
-            oob.putInt(OOB_ECC + 4 * s, Ecc.code(data, s * ECC_STEP));
-        }
+        image.read(format.pageOffset(block, page) + format.pageSize(), oob);
+        NandPageEcc.encode(data, oob);
         boolean cut = !faults.takeStep();
         if (cut) {
             // the program is cut short: half the page is programmed, the rest stays erased
-            Arrays.fill(data, pageSize / 2, pageSize, (byte) 0xff);
+            Arrays.fill(data, format.pageSize() / 2, format.pageSize(), (byte) 0xff);
         } else if (faults.programFails(block)) {
             throw new IOException("program failure at page " + page + " of block " + block);
         }
         out.clear();
         out.put(data).flip();
-        write(out, pageOffset(block, page));
+        image.write(out, format.pageOffset(block, page));
         if (!cut) {
-            write(oob.clear(), pageOffset(block, page) + pageSize);
+            image.write(oob.clear(), format.pageOffset(block, page) + format.pageSize());
         }
-        write(metadata.markProgrammed(block, page, bitmapByte), format.bitmapByteOffset(block, page));
+        image.write(metadata.markProgrammed(block, page, buffers.bitmapByte()), format.bitmapByteOffset(block, page));
         if (cut) {
             faults.losePower();
             throw new IOException(path + ": power lost while programming page " + page + " of block " + block);
@@ -350,21 +318,20 @@ public final class NandChip implements Closeable {
             checkBlock(block);
             checkWritable();
             log.add(new Operation("erase", block, -1));
-            steps++;
-            busyNanos.addAndGet(timing.eraseNanos());
-            int pages = faults.takeStep() ? pagesPerBlock : pagesPerBlock / 2;
-            if (faults.eraseFails(block) && pages == pagesPerBlock) {
+            clock.erase();
+            int pages = faults.takeStep() ? format.pagesPerBlock() : format.pagesPerBlock() / 2;
+            if (faults.eraseFails(block) && pages == format.pagesPerBlock()) {
                 throw new IOException("erase failure at block " + block);
             }
-            byte[] erased = new byte[pageSize + oobSize];
+            byte[] erased = new byte[format.pageSize() + format.oobSize()];
             Arrays.fill(erased, (byte) 0xff);
             for (int p = 0; p < pages; p++) {
-                file.write(ByteBuffer.wrap(erased), pageOffset(block, p));
+                file.write(ByteBuffer.wrap(erased), format.pageOffset(block, p));
                 metadata.erased(block, p);
             }
             metadata.countErase(block);
             metadata.write(file);
-            if (pages < pagesPerBlock) {
+            if (pages < format.pagesPerBlock()) {
                 faults.losePower();
                 throw new IOException(path + ": power lost while erasing block " + block);
             }
@@ -389,21 +356,21 @@ public final class NandChip implements Closeable {
 
     /** The command times counted from now on; by default those of the page size's class. */
     public void setTiming(NandTiming timing) {
-        this.timing = Objects.requireNonNull(timing);
+        clock.setTiming(timing);
     }
 
     public NandTiming timing() {
-        return timing;
+        return clock.timing();
     }
 
     /** Simulated time spent on reads, programs and erases since the chip was opened. */
     public long busyNanos() {
-        return busyNanos.get();
+        return clock.busyNanos();
     }
 
     /** Programs and erases so far, the panic path's included: the steps a power cut counts. */
     public long steps() {
-        return steps;
+        return clock.steps();
     }
 
     public boolean powerLost() {
@@ -439,61 +406,29 @@ public final class NandChip implements Closeable {
         lock.lock();
         try {
             checkPage(block, page);
-            long at = pageOffset(block, page) + bit / 8;
-            ByteBuffer b = ByteBuffer.allocate(1);
-            read(at, b);
-            b.put(0, (byte) (b.get(0) ^ (1 << (bit % 8))));
-            file.write(b.clear(), at);
+            image.flipBit(format.pageOffset(block, page) + bit / 8, bit);
         } finally {
             lock.unlock();
         }
-    }
-
-    // ---- the image
-
-    private long pageOffset(int block, int page) {
-        return format.pageOffset(block, page);
-    }
-
-    private void write(ByteBuffer src, long at) throws IOException {
-        long pos = at;
-        while (src.hasRemaining()) {
-            pos += file.write(src, pos);
-        }
-    }
-
-    private void read(long at, ByteBuffer dst) throws IOException {
-        long pos = at;
-        while (dst.hasRemaining()) {
-            int n = file.read(dst, pos);
-            if (n < 0) {
-                throw new IOException(path + ": end of image at " + pos);
-            }
-            pos += n;
-        }
-    }
-
-    private void checkPower() throws IOException {
-        faults.checkPower(path);
     }
 
     private void checkWritable() throws IOException {
         if (readOnly) {
             throw new PstoreException(path + " is open read-only");
         }
-        checkPower();
+        faults.checkPower(path);
     }
 
     private void checkBlock(int block) throws IOException {
-        if (block < 0 || block >= blocks) {
-            throw new IOException("block " + block + " is not one of the chip's " + blocks);
+        if (block < 0 || block >= format.blocks()) {
+            throw new IOException("block " + block + " is not one of the chip's " + format.blocks());
         }
     }
 
     private void checkPage(int block, int page) throws IOException {
         checkBlock(block);
-        if (page < 0 || page >= pagesPerBlock) {
-            throw new IOException("page " + page + " is not one of a block's " + pagesPerBlock);
+        if (page < 0 || page >= format.pagesPerBlock()) {
+            throw new IOException("page " + page + " is not one of a block's " + format.pagesPerBlock());
         }
     }
 
