@@ -106,7 +106,7 @@ final class NandSpareReclaim {
         return complete(reclaim);
     }
 
-    /** Programs the reclaim's pages into the map.spare(), in order, then the marker that commits them. */
+    /** Programs the reclaim's pages into the spare, in order, then the marker that commits them. */
     private void copyToSpare(Reclaim reclaim) throws IOException {
         CRC32C crc = new CRC32C();
         int n = 0;
@@ -209,14 +209,14 @@ final class NandSpareReclaim {
         return kept;
     }
 
-    /** Erases the map.spare(); one that fails is marked bad, and the last good block becomes the map.spare(). */
+    /** Erases the spare; one that fails is marked bad, and the last good block becomes the spare. */
     private void eraseSpare() throws IOException {
         while (map.spare() >= 0 && !map.eraseBlock(map.spare())) {
             map.takeLastGoodBlockAsSpare(); // its records give way, as a bad block's do
         }
     }
 
-    /** The map.spare() went bad while a copy was programmed: the last good block takes its place. */
+    /** The spare went bad while a copy was programmed: the last good block takes its place. */
     private void retireSpare() throws IOException {
         map.markBad(map.spare());
         map.takeLastGoodBlockAsSpare();
