@@ -3,18 +3,13 @@ package org.pstore.driver.mmc;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
@@ -38,25 +33,13 @@ import org.pstore.api.device.PartitionLock;
  *
  * <p>The image file is a 512-byte header (below) followed by the card's sectors: programming a
  * sector writes it to the file, so the file is the medium and survives the process. The image is
- * held with a {@link PartitionLock} while it is open: one writer, or readers only.
- *
- * <pre>
- * struct mmc_image_header {   // little-endian
- *     u8  magic[8];            //  0: "PSTMMC01"
- *     u64 sectors;             //  8: card capacity in sectors
- *     u64 part_first;          // 16: first sector of the pstore partition
- *     u64 part_sectors;        // 24: sectors of the pstore partition
- *     u8  erased;              // 32: what erase leaves in every byte
- * };
- * </pre>
+ * held with a {@link PartitionLock} while it is open: one writer, or readers only. The header is
+ * {@link MmcImageFormat}, the command times {@link MmcCommandClock}.
  */
 public final class MmcCard implements Closeable {
 
     public static final int SECTOR = 512;
-    static final int IMAGE_HEADER = SECTOR;
-    /** The bytes of struct mmc_image_header's fields, the rest of its sector being zeros. */
-    private static final int HEADER_FIELDS = 33;
-    private static final byte[] MAGIC = {'P', 'S', 'T', 'M', 'M', 'C', '0', '1'};
+    private static final int IMAGE_HEADER = MmcImageFormat.SIZE;
 
     private final Path path;
     private final PartitionLock partition;
@@ -64,35 +47,21 @@ public final class MmcCard implements Closeable {
     private final boolean readOnly;
     /** Every command holds it; a panic waits for it a bounded time only. */
     private final ReentrantLock lock = new ReentrantLock();
-    private final long sectors;
-    private final long partitionFirst;
-    private final long partitionSectors;
-    private final byte erased;
-    /** Written but not yet programmed sectors, in the order they were written. */
-    private final Map<Long, byte[]> cache = new LinkedHashMap<>();
-    private boolean cacheEnabled = true;
+    private final MmcImageFormat header;
+    private final MmcWriteCache cache = new MmcWriteCache();
 
-    private volatile long programsLeft = Long.MAX_VALUE;
-    private volatile boolean powerLost;
+    private final MmcPowerSupply power = new MmcPowerSupply();
     private volatile long programs;
     private volatile long flushes;
     private volatile long reliableWrites;
-    private volatile MmcTiming timing = MmcTiming.SD_HIGH_SPEED;
-    /** Simulated time the card spent on commands; atomic as the panic path may run without the lock. */
-    private final AtomicLong busyNanos = new AtomicLong();
-    /** Write-type commands still to take the worst-case latency. */
-    private final AtomicLong stalls = new AtomicLong();
+    private final MmcCommandClock clock = new MmcCommandClock();
 
-    private MmcCard(Path path, PartitionLock partition, FileChannel file, boolean readOnly, long sectors,
-                    long partitionFirst, long partitionSectors, byte erased) {
+    private MmcCard(Path path, PartitionLock partition, FileChannel file, boolean readOnly, MmcImageFormat header) {
         this.path = path;
         this.partition = partition;
         this.file = file;
         this.readOnly = readOnly;
-        this.sectors = sectors;
-        this.partitionFirst = partitionFirst;
-        this.partitionSectors = partitionSectors;
-        this.erased = erased;
+        this.header = header;
     }
 
     /**
@@ -101,42 +70,7 @@ public final class MmcCard implements Closeable {
      */
     public static MmcCard format(Path path, long cardBytes, long partitionOffset, long partitionBytes, byte erased)
             throws PstoreException {
-        for (long v : new long[] {cardBytes, partitionOffset, partitionBytes}) {
-            if (v < 0 || v % SECTOR != 0) {
-                throw new PstoreException("MMC sizes and offsets are whole 512-byte sectors, got " + v);
-            }
-        }
-        if (cardBytes == 0 || partitionBytes == 0 || partitionOffset + partitionBytes > cardBytes) {
-            throw new PstoreException("the partition of " + partitionBytes + " bytes at " + partitionOffset
-                    + " does not fit a card of " + cardBytes + " bytes");
-        }
-        if (erased != 0 && erased != (byte) 0xff) {
-            throw new PstoreException("an erased MMC reads 0x00 or 0xff, not 0x" + Integer.toHexString(erased & 0xff));
-        }
-        if (Files.exists(path)) {
-            throw new PstoreException(path + " exists: formatting would destroy it");
-        }
-        try (FileChannel c = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer h = ByteBuffer.allocate(IMAGE_HEADER).order(ByteOrder.LITTLE_ENDIAN);
-            h.put(MAGIC).putLong(cardBytes / SECTOR).putLong(partitionOffset / SECTOR)
-                    .putLong(partitionBytes / SECTOR).put(erased).clear();
-            c.write(h, 0);
-            if (erased == 0) {
-                c.write(ByteBuffer.allocate(1), IMAGE_HEADER + cardBytes - 1); // sparse zeros
-            } else {
-                ByteBuffer ones = ByteBuffer.allocate(1 << 16);
-                while (ones.hasRemaining()) {
-                    ones.put(erased);
-                }
-                for (long at = 0; at < cardBytes; at += ones.capacity()) {
-                    ones.clear().limit((int) Math.min(ones.capacity(), cardBytes - at));
-                    c.write(ones, IMAGE_HEADER + at);
-                }
-            }
-            c.force(true);
-        } catch (IOException e) {
-            throw new PstoreException("cannot format " + path + ": " + e.getMessage(), e);
-        }
+        MmcImageFormat.create(path, cardBytes, partitionOffset, partitionBytes, erased);
         return open(path, false);
     }
 
@@ -157,30 +91,7 @@ public final class MmcCard implements Closeable {
                 Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE), readOnly);
         try {
             FileChannel c = medium.apply(partition.channel());
-            ByteBuffer h = ByteBuffer.allocate(IMAGE_HEADER).order(ByteOrder.LITTLE_ENDIAN);
-            while (h.hasRemaining() && c.read(h, h.position()) > 0) {
-                // the whole header
-            }
-            h.flip();
-            if (h.remaining() < HEADER_FIELDS) {
-                throw new PstoreException(path + " is not an MMC image: its " + c.size()
-                        + " bytes are shorter than the image header");
-            }
-            byte[] magic = new byte[MAGIC.length];
-            h.get(magic);
-            if (!Arrays.equals(magic, MAGIC)) {
-                throw new PstoreException(path + " is not an MMC image (no PSTMMC01 header)");
-            }
-            long sectors = h.getLong();
-            long first = h.getLong();
-            long count = h.getLong();
-            byte erased = h.get();
-            if (sectors <= 0 || sectors > Long.MAX_VALUE / SECTOR - 1 || first < 0 || count <= 0
-                    || first > sectors - count || c.size() < IMAGE_HEADER + sectors * SECTOR) {
-                throw new PstoreException(path + ": the MMC image header describes " + sectors + " sectors, a partition of "
-                        + count + " at " + first + ", but the file has " + c.size() + " bytes");
-            }
-            return new MmcCard(path, partition, c, readOnly, sectors, first, count, erased);
+            return new MmcCard(path, partition, c, readOnly, MmcImageFormat.read(path, c));
         } catch (IOException | RuntimeException e) {
             try {
                 partition.close();
@@ -196,25 +107,25 @@ public final class MmcCard implements Closeable {
     }
 
     public long sectors() {
-        return sectors;
+        return header.sectors();
     }
 
     public long partitionFirstSector() {
-        return partitionFirst;
+        return header.partitionFirst();
     }
 
     public long partitionSectors() {
-        return partitionSectors;
+        return header.partitionSectors();
     }
 
     public byte erasedValue() {
-        return erased;
+        return header.erased();
     }
 
     public boolean cacheEnabled() {
         lock.lock();
         try {
-            return cacheEnabled;
+            return cache.enabled();
         } finally {
             lock.unlock();
         }
@@ -227,7 +138,7 @@ public final class MmcCard implements Closeable {
             if (!enabled) {
                 flushCacheLocked();
             }
-            cacheEnabled = enabled;
+            cache.setEnabled(enabled);
         } finally {
             lock.unlock();
         }
@@ -264,7 +175,7 @@ public final class MmcCard implements Closeable {
             int count = sectorsOf(dst);
             checkPower();
             checkRange(lba, count);
-            busyNanos.addAndGet(timing.read(count));
+            clock.spendRead(count);
             for (int i = 0; i < count; i++) {
                 byte[] cached = cache.get(lba + i);
                 int limit = dst.position() + SECTOR;
@@ -288,16 +199,11 @@ public final class MmcCard implements Closeable {
             int count = sectorsOf(src);
             checkWritable();
             checkRange(lba, count);
-            spendWrite(count);
-            if (!cacheEnabled) {
+            clock.spendWrite(count);
+            if (cache.enabled()) {
+                cache.put(lba, src, count);
+            } else {
                 program(lba, src);
-                return;
-            }
-            for (int i = 0; i < count; i++) {
-                byte[] sector = new byte[SECTOR];
-                src.get(sector);
-                cache.remove(lba + i); // re-written sectors move to the end of the flush order
-                cache.put(lba + i, sector);
             }
         } finally {
             lock.unlock();
@@ -317,8 +223,8 @@ public final class MmcCard implements Closeable {
     private void flushCacheLocked() throws IOException {
         checkWritable();
         flushes++;
-        spendWrite(0);
-        for (Iterator<Map.Entry<Long, byte[]>> it = cache.entrySet().iterator(); it.hasNext(); ) {
+        clock.spendWrite(0);
+        for (Iterator<Map.Entry<Long, byte[]>> it = cache.inWriteOrder(); it.hasNext(); ) {
             Map.Entry<Long, byte[]> e = it.next();
             program(e.getKey(), ByteBuffer.wrap(e.getValue()));
             it.remove();
@@ -365,11 +271,11 @@ public final class MmcCard implements Closeable {
             int count = sectorsOf(dst);
             checkPower();
             checkRange(lba, count);
-            busyNanos.addAndGet(timing.read(count));
+            clock.spendRead(count);
             int limit = dst.limit();
             for (int i = 0; i < count; i++) {
                 dst.limit(dst.position() + SECTOR);
-                byte[] cached = locked && !cache.isEmpty() ? cache.get(lba + i) : null; // no boxing when empty
+                byte[] cached = locked ? cache.get(lba + i) : null;
                 if (cached != null) {
                     dst.put(cached);
                 } else {
@@ -389,9 +295,9 @@ public final class MmcCard implements Closeable {
         checkWritable();
         checkRange(lba, count);
         reliableWrites++;
-        spendWrite(count);
-        for (int i = 0; dropCached && i < count && !cache.isEmpty(); i++) {
-            cache.remove(lba + i);
+        clock.spendWrite(count);
+        if (dropCached) {
+            cache.drop(lba, count);
         }
         program(lba, src);
         file.force(false);
@@ -403,13 +309,13 @@ public final class MmcCard implements Closeable {
         try {
             checkWritable();
             checkRange(lba, count);
-            spendWrite(0);
+            clock.spendWrite(0);
+            cache.drop(lba, count);
             ByteBuffer sector = ByteBuffer.allocate(SECTOR);
             for (long i = 0; i < count; i++) {
-                cache.remove(lba + i);
                 sector.clear();
                 while (sector.hasRemaining()) {
-                    sector.put(erased);
+                    sector.put(header.erased());
                 }
                 program(lba + i, sector.flip());
             }
@@ -423,28 +329,21 @@ public final class MmcCard implements Closeable {
 
     /** The command times counted from now on; by default {@link MmcTiming#SD_HIGH_SPEED}. */
     public void setTiming(MmcTiming timing) {
-        this.timing = Objects.requireNonNull(timing);
+        clock.setTiming(timing);
     }
 
     public MmcTiming timing() {
-        return timing;
+        return clock.timing();
     }
 
     /** Simulated time spent on commands since the card was opened. */
     public long busyNanos() {
-        return busyNanos.get();
+        return clock.busyNanos();
     }
 
     /** The next {@code n} write-type commands keep the card busy for the worst case the timing allows. */
     public void stallNextWrites(long n) {
-        stalls.set(n);
-    }
-
-    /** Counts a write-type command moving {@code sectors} sectors; allocates nothing. */
-    private void spendWrite(long sectors) {
-        MmcTiming t = timing;
-        boolean stalled = stalls.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0;
-        busyNanos.addAndGet(t.write(sectors) + (stalled ? t.worstCaseNanos() - t.writeNanos() : 0));
+        clock.stallNextWrites(n);
     }
 
     // ---- power
@@ -455,14 +354,14 @@ public final class MmcCard implements Closeable {
      * opened again.
      */
     public void cutPowerAfterPrograms(long n) {
-        programsLeft = n;
+        power.cutAfterPrograms(n);
     }
 
     /** Fault injection: the power goes now. */
     public void cutPower() {
         lock.lock();
         try {
-            powerLost = true;
+            power.cut();
             cache.clear();
         } finally {
             lock.unlock();
@@ -470,13 +369,11 @@ public final class MmcCard implements Closeable {
     }
 
     public boolean powerLost() {
-        return powerLost;
+        return power.lost();
     }
 
     private void checkPower() throws IOException {
-        if (powerLost) {
-            throw new IOException(path + ": the card has no power");
-        }
+        power.check(path);
     }
 
     private void checkWritable() throws IOException {
@@ -492,8 +389,7 @@ public final class MmcCard implements Closeable {
         int limit = src.limit();
         try {
             for (int i = 0; i < count; i++) {
-                if (programsLeft-- <= 0) {
-                    powerLost = true;
+                if (!power.takeProgram()) {
                     if (lock.isHeldByCurrentThread()) {
                         cache.clear(); // a panic that did not get the lock leaves it: the card is dead anyway
                     }
@@ -530,8 +426,8 @@ public final class MmcCard implements Closeable {
     }
 
     private void checkRange(long lba, long count) throws IOException {
-        if (lba < 0 || count < 0 || lba > sectors - count) {
-            throw new IOException("sectors " + lba + "+" + count + " are outside the card's " + sectors);
+        if (lba < 0 || count < 0 || lba > header.sectors() - count) {
+            throw new IOException("sectors " + lba + "+" + count + " are outside the card's " + header.sectors());
         }
     }
 
@@ -548,6 +444,7 @@ public final class MmcCard implements Closeable {
 
     @Override
     public String toString() {
-        return "MMC card " + path + " (" + sectors + " sectors, partition " + partitionFirst + "+" + partitionSectors + ")";
+        return "MMC card " + path + " (" + header.sectors() + " sectors, partition " + header.partitionFirst() + "+"
+                + header.partitionSectors() + ")";
     }
 }

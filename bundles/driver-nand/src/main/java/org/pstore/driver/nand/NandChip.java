@@ -10,12 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.Collections;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
@@ -44,22 +41,12 @@ import org.pstore.api.device.PartitionLock;
  *
  * <p>The image is held with a {@link PartitionLock} while it is open: one writer, or readers only.
  * Every command holds the chip's lock; the panic path's program ({@link #panicProgramPage}) waits
- * for it at most {@link PanicLock#WAIT_MS}, then programs anyway, and allocates nothing.
- *
- * <pre>
- * image file:  struct nand_image_header (one 4096-byte block: magic "PSTNAND1", u32 page size,
- *              u32 oob size, u32 pages per block, u32 blocks, little-endian)
- *              then every page as data + oob, block after block
- *              then per block: u32 erase count; then a bitmap of programmed pages
- * oob:         byte 0: bad-block marker (0xff good); bytes 2..: 4 bytes of ECC per 512-byte step
- * </pre>
+ * for it at most {@link PanicLock#WAIT_MS}, then programs anyway, and allocates nothing. The image
+ * file's layout is {@link NandImageFormat}'s.
  */
 public final class NandChip implements Closeable {
 
     public static final int ECC_STEP = 512;
-    static final int HEADER = 4096;
-    static final int OOB_ECC = 2;
-    private static final byte[] MAGIC = {'P', 'S', 'T', 'N', 'A', 'N', 'D', '1'};
 
     /** A program or erase, as the chip saw it. */
     public record Operation(String kind, int block, int page) {
@@ -74,91 +61,33 @@ public final class NandChip implements Closeable {
     private final FileChannel file;
     private final boolean readOnly;
     private final ReentrantLock lock = new ReentrantLock();
-    private final int pageSize;
-    private final int oobSize;
-    private final int pagesPerBlock;
-    private final int blocks;
-    private final int[] eraseCounts;
-    private final BitSet programmed;
+    private final NandImageFormat format;
+    private final NandPageMetadata metadata;
     private final List<Operation> log = Collections.synchronizedList(new ArrayList<>());
-    private final BitSet failProgram = new BitSet();
-    private final BitSet failErase = new BitSet();
-    private volatile long stepsLeft = Long.MAX_VALUE;
-    private volatile boolean powerLost;
-    private volatile long steps;
-    private volatile NandTiming timing;
-    /** Simulated time the chip spent on commands; atomic as the panic path may program without the lock. */
-    private final AtomicLong busyNanos = new AtomicLong();
-    /** The panic path's page, its ECC and a bitmap byte, prepared up front. */
-    private final byte[] panicData;
-    private final ByteBuffer panicPage;
-    private final ByteBuffer panicOob;
-    private final ByteBuffer panicMetaByte = ByteBuffer.allocateDirect(1);
+    private final NandFaults faults = new NandFaults();
+    private final NandCommandClock clock;
+    private final NandImageChannel image;
+    private final NandProgramBuffers panicBuffers;
     private long corrected;
     private long uncorrectable;
 
-    private NandChip(Path path, PartitionLock partition, FileChannel file, boolean readOnly, int pageSize, int oobSize,
-                     int pagesPerBlock, int blocks, int[] eraseCounts, BitSet programmed) {
+    private NandChip(Path path, PartitionLock partition, FileChannel file, boolean readOnly, NandImageFormat format,
+                     NandPageMetadata metadata) {
         this.path = path;
         this.partition = partition;
         this.file = file;
         this.readOnly = readOnly;
-        this.panicData = new byte[pageSize];
-        this.panicPage = ByteBuffer.allocateDirect(pageSize);
-        this.panicOob = ByteBuffer.allocateDirect(oobSize).order(ByteOrder.LITTLE_ENDIAN);
-        this.pageSize = pageSize;
-        this.oobSize = oobSize;
-        this.pagesPerBlock = pagesPerBlock;
-        this.blocks = blocks;
-        this.eraseCounts = eraseCounts;
-        this.programmed = programmed;
-        this.timing = NandTiming.forPageSize(pageSize);
-    }
-
-    private static boolean validPageSize(int pageSize) {
-        return pageSize == 2048 || pageSize == 4096 || pageSize == 8192;
+        this.image = new NandImageChannel(path, file);
+        this.panicBuffers = NandProgramBuffers.direct(format);
+        this.format = format;
+        this.metadata = metadata;
+        this.clock = new NandCommandClock(NandTiming.forPageSize(format.pageSize()));
     }
 
     /** Creates an erased chip image; {@code factoryBad} blocks carry the bad-block marker. */
     public static NandChip format(Path path, int pageSize, int oobSize, int pagesPerBlock, int blocks,
                                   Set<Integer> factoryBad) throws PstoreException {
-        if (!validPageSize(pageSize)) {
-            throw new PstoreException("NAND page size is 2048, 4096 or 8192, not " + pageSize);
-        }
-        int steps = pageSize / ECC_STEP;
-        if (oobSize < OOB_ECC + 4 * steps || oobSize > pageSize) {
-            throw new PstoreException("an OOB of " + oobSize + " bytes has no room for the bad-block marker and "
-                    + steps + " ECC codes (at least " + (OOB_ECC + 4 * steps) + ")");
-        }
-        if (pagesPerBlock < 1 || blocks < 2) {
-            throw new PstoreException("a NAND chip needs pages in its blocks and at least two blocks, got "
-                    + pagesPerBlock + " pages x " + blocks + " blocks");
-        }
-        for (int b : factoryBad) {
-            if (b < 0 || b >= blocks) {
-                throw new PstoreException("factory bad block " + b + " is not one of the " + blocks + " blocks");
-            }
-        }
-        if (Files.exists(path)) {
-            throw new PstoreException(path + " exists: formatting would destroy it");
-        }
-        try (FileChannel c = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer h = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-            h.put(MAGIC).putInt(pageSize).putInt(oobSize).putInt(pagesPerBlock).putInt(blocks).clear();
-            c.write(h, 0);
-            ByteBuffer block = ByteBuffer.allocate(pagesPerBlock * (pageSize + oobSize));
-            Arrays.fill(block.array(), (byte) 0xff);
-            for (int b = 0; b < blocks; b++) {
-                block.clear();
-                block.put(pageSize, (byte) (factoryBad.contains(b) ? 0x00 : 0xff));
-                c.write(block, HEADER + (long) b * block.capacity());
-            }
-            long meta = HEADER + (long) blocks * block.capacity();
-            c.write(ByteBuffer.allocate(blocks * 4 + (blocks * pagesPerBlock + 7) / 8), meta);
-            c.force(true);
-        } catch (IOException e) {
-            throw new PstoreException("cannot format " + path + ": " + e.getMessage(), e);
-        }
+        NandImageFormat.create(path, pageSize, oobSize, pagesPerBlock, blocks, factoryBad);
         return open(path, false);
     }
 
@@ -179,43 +108,9 @@ public final class NandChip implements Closeable {
                 Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE), readOnly);
         try {
             FileChannel c = medium.apply(partition.channel());
-            ByteBuffer h = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-            c.read(h, 0);
-            byte[] magic = new byte[8];
-            h.flip();
-            if (h.remaining() < 24) {
-                throw new PstoreException(path + " is not a NAND image (too short)");
-            }
-            h.get(magic);
-            int pageSize = h.getInt();
-            int oobSize = h.getInt();
-            int ppb = h.getInt();
-            int blocks = h.getInt();
-            if (!Arrays.equals(magic, MAGIC)) {
-                throw new PstoreException(path + " is not a NAND image (no PSTNAND1 header)");
-            }
-            long pages = (long) ppb * blocks;
-            long meta = HEADER + pages * (pageSize + (long) oobSize);
-            if (!validPageSize(pageSize) || oobSize <= 0 || oobSize > pageSize || ppb <= 0 || blocks < 2
-                    || pages > Integer.MAX_VALUE || c.size() < meta + blocks * 4L + (pages + 7) / 8) {
-                throw new PstoreException(path + ": the NAND image header (" + pageSize + "+" + oobSize + " bytes x "
-                        + ppb + " pages x " + blocks + " blocks) does not match the file of " + c.size() + " bytes");
-            }
-            ByteBuffer m = ByteBuffer.allocate((int) (blocks * 4L + (pages + 7) / 8)).order(ByteOrder.LITTLE_ENDIAN);
-            while (m.hasRemaining() && c.read(m, meta + m.position()) > 0) {
-                // the whole metadata
-            }
-            m.flip();
-            int[] counts = new int[blocks];
-            for (int b = 0; b < blocks; b++) {
-                counts[b] = m.getInt();
-            }
-            byte[] bits = new byte[m.remaining()];
-            m.get(bits);
-            // sized for every page up front, so that marking one programmed never grows it
-            BitSet programmed = new BitSet((int) pages);
-            programmed.or(BitSet.valueOf(bits));
-            return new NandChip(path, partition, c, readOnly, pageSize, oobSize, ppb, blocks, counts, programmed);
+            NandImageFormat format = NandImageFormat.read(path, c);
+            int blocks = format.blocks();
+            return new NandChip(path, partition, c, readOnly, format, NandPageMetadata.read(format, c));
         } catch (IOException | RuntimeException e) {
             try {
                 partition.close();
@@ -231,29 +126,29 @@ public final class NandChip implements Closeable {
     }
 
     public int pageSize() {
-        return pageSize;
+        return format.pageSize();
     }
 
     public int oobSize() {
-        return oobSize;
+        return format.oobSize();
     }
 
     public int pagesPerBlock() {
-        return pagesPerBlock;
+        return format.pagesPerBlock();
     }
 
     public int blocks() {
-        return blocks;
+        return format.blocks();
     }
 
     public int blockSize() {
-        return pageSize * pagesPerBlock;
+        return format.pageSize() * format.pagesPerBlock();
     }
 
     public int eraseCount(int block) {
         lock.lock();
         try {
-            return eraseCounts[block];
+            return metadata.eraseCount(block);
         } finally {
             lock.unlock();
         }
@@ -287,7 +182,7 @@ public final class NandChip implements Closeable {
     public boolean isProgrammed(int block, int page) {
         lock.lock();
         try {
-            return programmed.get(block * pagesPerBlock + page);
+            return metadata.isProgrammed(block, page);
         } finally {
             lock.unlock();
         }
@@ -300,9 +195,9 @@ public final class NandChip implements Closeable {
         lock.lock();
         try {
             checkBlock(block);
-            busyNanos.addAndGet(timing.readNanos()); // the marker is read from the OOB like a page
+            clock.read(); // the marker is read from the OOB like a page
             ByteBuffer marker = ByteBuffer.allocate(1);
-            read(pageOffset(block, 0) + pageSize, marker);
+            image.read(format.pageOffset(block, 0) + format.pageSize(), marker);
             return marker.get(0) != (byte) 0xff;
         } finally {
             lock.unlock();
@@ -316,8 +211,8 @@ public final class NandChip implements Closeable {
             checkBlock(block);
             checkWritable();
             log.add(new Operation("markbad", block, 0));
-            busyNanos.addAndGet(timing.programNanos());
-            file.write(ByteBuffer.wrap(new byte[] {0}), pageOffset(block, 0) + pageSize);
+            clock.programMarker();
+            file.write(ByteBuffer.wrap(new byte[] {0}), format.pageOffset(block, 0) + format.pageSize());
         } finally {
             lock.unlock();
         }
@@ -331,29 +226,17 @@ public final class NandChip implements Closeable {
         lock.lock();
         try {
             checkPage(block, page);
-            checkPower();
-            busyNanos.addAndGet(timing.readNanos());
-            byte[] data = new byte[pageSize];
-            ByteBuffer oob = ByteBuffer.allocate(oobSize).order(ByteOrder.LITTLE_ENDIAN);
-            read(pageOffset(block, page), ByteBuffer.wrap(data));
-            read(pageOffset(block, page) + pageSize, oob);
-            int fixed = 0;
-            int broken = 0;
-            if (programmed.get(block * pagesPerBlock + page)) {
-                for (int s = 0; s < pageSize / ECC_STEP; s++) {
-                    int stored = oob.getInt(OOB_ECC + 4 * s);
-                    int actual = Ecc.code(data, s * ECC_STEP);
-                    switch (Ecc.correct(data, s * ECC_STEP, stored, actual)) {
-                        case CORRECTED -> fixed++;
-                        case UNCORRECTABLE -> broken++;
-                        default -> { }
-                    }
-                }
-            }
-            corrected += fixed;
-            uncorrectable += broken;
+            faults.checkPower(path);
+            clock.read();
+            byte[] data = new byte[format.pageSize()];
+            ByteBuffer oob = ByteBuffer.allocate(format.oobSize()).order(ByteOrder.LITTLE_ENDIAN);
+            image.read(format.pageOffset(block, page), ByteBuffer.wrap(data));
+            image.read(format.pageOffset(block, page) + format.pageSize(), oob);
+            ReadResult result = metadata.isProgrammed(block, page) ? NandPageEcc.correct(data, oob) : new ReadResult(0, 0);
+            corrected += result.corrected();
+            uncorrectable += result.uncorrectable();
             dst.put(data);
-            return new ReadResult(fixed, broken);
+            return result;
         } finally {
             lock.unlock();
         }
@@ -365,8 +248,7 @@ public final class NandChip implements Closeable {
         try {
             checkProgram(block, page, src);
             log.add(new Operation("program", block, page));
-            program(block, page, src, new byte[pageSize], ByteBuffer.allocate(pageSize),
-                    ByteBuffer.allocate(oobSize).order(ByteOrder.LITTLE_ENDIAN), ByteBuffer.allocate(1));
+            program(block, page, src, NandProgramBuffers.heap(format));
         } finally {
             lock.unlock();
         }
@@ -380,7 +262,7 @@ public final class NandChip implements Closeable {
         boolean locked = PanicLock.lockBriefly(lock);
         try {
             checkProgram(block, page, src);
-            program(block, page, src, panicData, panicPage, panicOob, panicMetaByte);
+            program(block, page, src, panicBuffers);
         } finally {
             if (locked) {
                 lock.unlock();
@@ -391,41 +273,40 @@ public final class NandChip implements Closeable {
     private void checkProgram(int block, int page, ByteBuffer src) throws IOException {
         checkPage(block, page);
         checkWritable();
-        if (src.remaining() != pageSize) {
-            throw new IOException("a program is one whole page of " + pageSize + " bytes, not " + src.remaining());
+        if (src.remaining() != format.pageSize()) {
+            throw new IOException("a program is one whole page of " + format.pageSize() + " bytes, not " + src.remaining());
         }
-        if (programmed.get(block * pagesPerBlock + page)) {
+        if (metadata.isProgrammed(block, page)) {
             throw new IOException("page " + page + " of block " + block + " is already programmed: erase the block first");
         }
     }
 
-    /** Programs the page from {@code src} through the buffers given: the data, the page and OOB written, a bitmap byte. */
-    private void program(int block, int page, ByteBuffer src, byte[] data, ByteBuffer out, ByteBuffer oob,
-                         ByteBuffer bitmapByte) throws IOException {
-        steps++;
-        busyNanos.addAndGet(timing.programNanos());
+    /** Programs the page from {@code src} through the buffers given. */
+    private void program(int block, int page, ByteBuffer src, NandProgramBuffers buffers) throws IOException {
+        byte[] data = buffers.data();
+        ByteBuffer out = buffers.page();
+        ByteBuffer oob = buffers.oob();
+        clock.program();
         src.get(data);
         oob.clear();
-        read(pageOffset(block, page) + pageSize, oob);
-        for (int s = 0; s < pageSize / ECC_STEP; s++) {
-            oob.putInt(OOB_ECC + 4 * s, Ecc.code(data, s * ECC_STEP));
-        }
-        boolean cut = stepsLeft-- <= 0;
+        image.read(format.pageOffset(block, page) + format.pageSize(), oob);
+        NandPageEcc.encode(data, oob);
+        boolean cut = !faults.takeStep();
         if (cut) {
             // the program is cut short: half the page is programmed, the rest stays erased
-            Arrays.fill(data, pageSize / 2, pageSize, (byte) 0xff);
-        } else if (failProgram.get(block)) {
+            Arrays.fill(data, format.pageSize() / 2, format.pageSize(), (byte) 0xff);
+        } else if (faults.programFails(block)) {
             throw new IOException("program failure at page " + page + " of block " + block);
         }
         out.clear();
         out.put(data).flip();
-        write(out, pageOffset(block, page));
+        image.write(out, format.pageOffset(block, page));
         if (!cut) {
-            write(oob.clear(), pageOffset(block, page) + pageSize);
+            image.write(oob.clear(), format.pageOffset(block, page) + format.pageSize());
         }
-        markProgrammed(block * pagesPerBlock + page, bitmapByte);
+        image.write(metadata.markProgrammed(block, page, buffers.bitmapByte()), format.bitmapByteOffset(block, page));
         if (cut) {
-            powerLost = true;
+            faults.losePower();
             throw new IOException(path + ": power lost while programming page " + page + " of block " + block);
         }
     }
@@ -437,22 +318,21 @@ public final class NandChip implements Closeable {
             checkBlock(block);
             checkWritable();
             log.add(new Operation("erase", block, -1));
-            steps++;
-            busyNanos.addAndGet(timing.eraseNanos());
-            int pages = stepsLeft-- <= 0 ? pagesPerBlock / 2 : pagesPerBlock;
-            if (failErase.get(block) && pages == pagesPerBlock) {
+            clock.erase();
+            int pages = faults.takeStep() ? format.pagesPerBlock() : format.pagesPerBlock() / 2;
+            if (faults.eraseFails(block) && pages == format.pagesPerBlock()) {
                 throw new IOException("erase failure at block " + block);
             }
-            byte[] erased = new byte[pageSize + oobSize];
+            byte[] erased = new byte[format.pageSize() + format.oobSize()];
             Arrays.fill(erased, (byte) 0xff);
             for (int p = 0; p < pages; p++) {
-                file.write(ByteBuffer.wrap(erased), pageOffset(block, p));
-                programmed.clear(block * pagesPerBlock + p);
+                file.write(ByteBuffer.wrap(erased), format.pageOffset(block, p));
+                metadata.erased(block, p);
             }
-            eraseCounts[block]++;
-            writeMetadata();
-            if (pages < pagesPerBlock) {
-                powerLost = true;
+            metadata.countErase(block);
+            metadata.write(file);
+            if (pages < format.pagesPerBlock()) {
+                faults.losePower();
                 throw new IOException(path + ": power lost while erasing block " + block);
             }
         } finally {
@@ -466,7 +346,7 @@ public final class NandChip implements Closeable {
     public void cutPowerAfterSteps(long n) {
         lock.lock();
         try {
-            stepsLeft = n;
+            faults.cutPowerAfterSteps(n);
         } finally {
             lock.unlock();
         }
@@ -476,27 +356,27 @@ public final class NandChip implements Closeable {
 
     /** The command times counted from now on; by default those of the page size's class. */
     public void setTiming(NandTiming timing) {
-        this.timing = Objects.requireNonNull(timing);
+        clock.setTiming(timing);
     }
 
     public NandTiming timing() {
-        return timing;
+        return clock.timing();
     }
 
     /** Simulated time spent on reads, programs and erases since the chip was opened. */
     public long busyNanos() {
-        return busyNanos.get();
+        return clock.busyNanos();
     }
 
     /** Programs and erases so far, the panic path's included: the steps a power cut counts. */
     public long steps() {
-        return steps;
+        return clock.steps();
     }
 
     public boolean powerLost() {
         lock.lock();
         try {
-            return powerLost;
+            return faults.powerLost();
         } finally {
             lock.unlock();
         }
@@ -506,7 +386,7 @@ public final class NandChip implements Closeable {
     public void failPrograms(int block) {
         lock.lock();
         try {
-            failProgram.set(block);
+            faults.failPrograms(block);
         } finally {
             lock.unlock();
         }
@@ -515,7 +395,7 @@ public final class NandChip implements Closeable {
     public void failErases(int block) {
         lock.lock();
         try {
-            failErase.set(block);
+            faults.failErases(block);
         } finally {
             lock.unlock();
         }
@@ -526,66 +406,9 @@ public final class NandChip implements Closeable {
         lock.lock();
         try {
             checkPage(block, page);
-            long at = pageOffset(block, page) + bit / 8;
-            ByteBuffer b = ByteBuffer.allocate(1);
-            read(at, b);
-            b.put(0, (byte) (b.get(0) ^ (1 << (bit % 8))));
-            file.write(b.clear(), at);
+            image.flipBit(format.pageOffset(block, page) + bit / 8, bit);
         } finally {
             lock.unlock();
-        }
-    }
-
-    // ---- the image
-
-    /** Sets the page's bit, and writes the one byte of the image's bitmap that holds it. */
-    private void markProgrammed(int index, ByteBuffer oneByte) throws IOException {
-        programmed.set(index);
-        int first = index / 8 * 8;
-        int bits = 0;
-        for (int i = 0; i < 8; i++) {
-            bits |= programmed.get(first + i) ? 1 << i : 0;
-        }
-        oneByte.clear();
-        oneByte.put((byte) bits).flip();
-        write(oneByte, HEADER + (long) pagesPerBlock * blocks * (pageSize + oobSize) + blocks * 4L + index / 8);
-    }
-
-    private void writeMetadata() throws IOException {
-        long pages = (long) pagesPerBlock * blocks;
-        ByteBuffer m = ByteBuffer.allocate((int) (blocks * 4L + (pages + 7) / 8)).order(ByteOrder.LITTLE_ENDIAN);
-        for (int count : eraseCounts) {
-            m.putInt(count);
-        }
-        m.put(Arrays.copyOf(programmed.toByteArray(), m.remaining()));
-        file.write(m.clear(), HEADER + pages * (pageSize + oobSize));
-    }
-
-    private long pageOffset(int block, int page) {
-        return HEADER + ((long) block * pagesPerBlock + page) * (pageSize + oobSize);
-    }
-
-    private void write(ByteBuffer src, long at) throws IOException {
-        long pos = at;
-        while (src.hasRemaining()) {
-            pos += file.write(src, pos);
-        }
-    }
-
-    private void read(long at, ByteBuffer dst) throws IOException {
-        long pos = at;
-        while (dst.hasRemaining()) {
-            int n = file.read(dst, pos);
-            if (n < 0) {
-                throw new IOException(path + ": end of image at " + pos);
-            }
-            pos += n;
-        }
-    }
-
-    private void checkPower() throws IOException {
-        if (powerLost) {
-            throw new IOException(path + ": the chip has no power");
         }
     }
 
@@ -593,19 +416,19 @@ public final class NandChip implements Closeable {
         if (readOnly) {
             throw new PstoreException(path + " is open read-only");
         }
-        checkPower();
+        faults.checkPower(path);
     }
 
     private void checkBlock(int block) throws IOException {
-        if (block < 0 || block >= blocks) {
-            throw new IOException("block " + block + " is not one of the chip's " + blocks);
+        if (block < 0 || block >= format.blocks()) {
+            throw new IOException("block " + block + " is not one of the chip's " + format.blocks());
         }
     }
 
     private void checkPage(int block, int page) throws IOException {
         checkBlock(block);
-        if (page < 0 || page >= pagesPerBlock) {
-            throw new IOException("page " + page + " is not one of a block's " + pagesPerBlock);
+        if (page < 0 || page >= format.pagesPerBlock()) {
+            throw new IOException("page " + page + " is not one of a block's " + format.pagesPerBlock());
         }
     }
 
