@@ -113,7 +113,7 @@ class CollectorTest {
         try (Running r = collect("--client-id", "once"); Observer gw = new Observer(broker.uri(), "gw-a", "secret-a")) {
             gw.publish("pstore/gw-a/crash/c1", c1.payload());
             gw.publish("pstore/gw-a/crash/c1", c1.payload()); // QoS 1 may deliver twice
-            Waiting.until("stored and a duplicate", 10_000, () -> r.count("stored") == 1 && r.count("duplicate") == 1, r::text);
+            Waiting.until("stored and a duplicate", 30_000, () -> r.count("stored") == 1 && r.count("duplicate") == 1, r::text);
         }
         assertStored("c1", c1.files());
         assertEquals(List.of("gw-a"), names(dir.resolve("collected")));
@@ -132,7 +132,7 @@ class CollectorTest {
             gw.publish("pstore/gw-a/crash/c4", "{\"id\":\"c4\",\"files\":{\"../../escaped\":\"AA==\"}}".getBytes(StandardCharsets.UTF_8));
             gw.publish("pstore/gw-a/crash/c1", new String(other.payload(), StandardCharsets.UTF_8)
                     .replace("\"c9\"", "\"c1\"").getBytes(StandardCharsets.UTF_8)); // another crash under c1's id
-            Waiting.until("1 stored, 5 rejected", 10_000, () -> r.count("stored") == 1 && r.count("rejected") == 5, r::text);
+            Waiting.until("1 stored, 5 rejected", 30_000, () -> r.count("stored") == 1 && r.count("rejected") == 5, r::text);
         }
         assertStored("c1", good.files());
         assertEquals(List.of("gw-a", "rejected"), names(dir.resolve("collected")));
@@ -159,7 +159,7 @@ class CollectorTest {
         Files.writeString(collected.resolve("gw-a"), "a file where the gateway's folder goes: every write fails");
         try (Running r = collect("--client-id", "durable"); Observer gw = new Observer(broker.uri(), "gw-a", "secret-a")) {
             gw.publish("pstore/gw-a/crash/c1", c1.payload());
-            Waiting.until("the failure", 10_000, () -> r.text().contains("not stored"), r::text);
+            Waiting.until("the failure", 30_000, () -> r.text().contains("not stored"), r::text);
             Files.delete(collected.resolve("gw-a")); // the fault goes away: the unacknowledged message comes again
             Waiting.until("stored", 30_000, () -> r.count("stored") == 1, r::text);
         }
@@ -186,7 +186,7 @@ class CollectorTest {
             for (int i = 0; i < sent.size(); i++) {
                 gw.publish("pstore/gw-a/crash/s" + i, sent.get(i).payload());
             }
-            Waiting.until("20 stored", 10_000, () -> a.count("stored") + b.count("stored") == 20, () -> a.text() + b.text());
+            Waiting.until("20 stored", 30_000, () -> a.count("stored") + b.count("stored") == 20, () -> a.text() + b.text());
             assertTrue(a.count("stored") > 0 && b.count("stored") > 0, a.count("stored") + " / " + b.count("stored"));
             assertEquals(0, a.count("duplicate") + b.count("duplicate"));
         }

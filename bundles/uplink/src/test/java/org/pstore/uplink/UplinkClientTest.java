@@ -79,11 +79,11 @@ class UplinkClientTest {
         Map<String, byte[]> c2 = CrashFixtures.write(archive(), "c2", 100, 2);
         try (Observer collector = new Observer(broker.uri(), "collector", "secret-c").subscribe("pstore/+/crash/+");
              UplinkClient uplink = start(settings(broker.uri(), "gw-a", "gw-a", "secret-a", 0, 0))) {
-            assertSameCrash("c1", c1, collector.next(10_000));
-            assertSameCrash("c2", c2, collector.next(10_000));
+            assertSameCrash("c1", c1, collector.next(30_000));
+            assertSameCrash("c2", c2, collector.next(30_000));
             Map<String, byte[]> c3 = CrashFixtures.write(archive(), "c3", 70_000, 3);
             uplink.archived("c3");
-            assertSameCrash("c3", c3, collector.next(10_000));
+            assertSameCrash("c3", c3, collector.next(30_000));
             Waiting.until("3 sent, none left", 5000, () -> uplink.status().sent() == 3 && uplink.status().backlog() == 0,
                     uplink::status);
             UplinkStatus s = uplink.status();
@@ -98,15 +98,15 @@ class UplinkClientTest {
         CrashFixtures.write(archive(), "c1", 500, 1);
         CrashFixtures.write(archive(), "c2", 500, 2);
         try (UplinkClient uplink = start(settings(broker.uri(), "gw-a", "gw-a", "secret-a", 0, 0))) {
-            Waiting.until("2 sent", 10_000, () -> uplink.status().sent() == 2, uplink::status);
+            Waiting.until("2 sent", 30_000, () -> uplink.status().sent() == 2, uplink::status);
         }
         Map<String, byte[]> c3 = CrashFixtures.write(archive(), "c3", 500, 3); // archived while the uplink was down
         try (Observer collector = new Observer(broker.uri(), "collector", "secret-c").subscribe("pstore/+/crash/+");
              UplinkClient uplink = start(settings(broker.uri(), "gw-a", "gw-a", "secret-a", 0, 0))) {
-            assertSameCrash("c3", c3, collector.next(10_000));
+            assertSameCrash("c3", c3, collector.next(30_000));
             Map<String, byte[]> c4 = CrashFixtures.write(archive(), "c4", 500, 4);
             uplink.archived("c4");
-            assertSameCrash("c4", c4, collector.next(10_000)); // and nothing of c1, c2 in between
+            assertSameCrash("c4", c4, collector.next(30_000)); // and nothing of c1, c2 in between
             Waiting.until("4 sent", 5000, () -> uplink.status().sent() == 4, uplink::status);
         }
         List<String> lines = Files.readAllLines(dir.resolve("state").resolve(SentLog.FILE));
@@ -150,7 +150,7 @@ class UplinkClientTest {
         // gateway id gw-b with gw-a's credentials: Mosquitto's ACL drops the publish
         try (Observer collector = new Observer(broker.uri(), "collector", "secret-c").subscribe("pstore/+/crash/+");
              UplinkClient uplink = start(settings(broker.uri(), "gw-b", "gw-a", "secret-a", 0, 0))) {
-            Waiting.until("the broker's denial", 10_000, () -> broker.log().contains("Denied PUBLISH")
+            Waiting.until("the broker's denial", 30_000, () -> broker.log().contains("Denied PUBLISH")
                     && broker.log().contains("pstore/gw-b/crash/c1"));
             assertNull(collector.next(500), "the collector never sees it");
         }
@@ -172,8 +172,8 @@ class UplinkClientTest {
                 assertFalse(uplink.status().connected());
                 assertTrue(Files.isDirectory(dir.resolve("archive/c1")), "the backlog is the archive itself");
                 down.restart();
-                Waiting.until("both sent", 10_000, () -> uplink.status().sent() == 2, uplink::status);
-                List<Observer.Received> got = new ArrayList<>(List.of(collector.next(10_000), collector.next(10_000)));
+                Waiting.until("both sent", 30_000, () -> uplink.status().sent() == 2, uplink::status);
+                List<Observer.Received> got = new ArrayList<>(List.of(collector.next(30_000), collector.next(30_000)));
                 assertSameCrash("c1", c1, got.get(0));
                 assertSameCrash("c2", c2, got.get(1));
             }
@@ -187,13 +187,13 @@ class UplinkClientTest {
         }
         try (Observer collector = new Observer(broker.uri(), "collector", "secret-c").subscribe("pstore/+/crash/+")) {
             try (UplinkClient uplink = start(settings(broker.uri(), "gw-a", "gw-a", "secret-a", 2, 0))) {
-                Waiting.until("2 sent", 10_000, () -> uplink.status().sent() == 2, uplink::status);
+                Waiting.until("2 sent", 30_000, () -> uplink.status().sent() == 2, uplink::status);
                 Thread.sleep(1000);
                 assertEquals(2, uplink.status().sent());
                 assertEquals(3, uplink.status().backlog());
             }
             try (UplinkClient uplink = start(settings(broker.uri(), "gw-a", "gw-a", "secret-a", 2, 0))) {
-                Waiting.until("connected", 10_000, () -> uplink.status().connected());
+                Waiting.until("connected", 30_000, () -> uplink.status().connected());
                 Thread.sleep(1000);
                 assertEquals(2, uplink.status().sent(), "the hour's budget was spent before the restart");
             }
@@ -209,7 +209,7 @@ class UplinkClientTest {
         CrashFixtures.write(archive(), "c2", 500, 2);
         CrashFixtures.write(archive(), "c3", 500, 3);
         try (UplinkClient uplink = start(settings(broker.uri(), "gw-a", "gw-a", "secret-a", 0, 20_000))) {
-            Waiting.until("c2 and c3 sent", 10_000, () -> uplink.status().sent() == 2, uplink::status);
+            Waiting.until("c2 and c3 sent", 30_000, () -> uplink.status().sent() == 2, uplink::status);
             assertEquals(1, uplink.status().backlog());
             assertTrue(uplink.status().lastError().contains("c1"), uplink.status().lastError());
             assertTrue(uplink.status().lastError().contains("larger than max.bytes.per.day"));
