@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.pstore.api.DumpReason;
 import org.pstore.api.Pstore;
@@ -58,14 +59,8 @@ public final class ZoneEngine implements Pstore, Closeable {
         this.config = config;
         this.clock = clock;
         this.io = new ZoneIo(device);
-        this.flusher = new Flusher(device.name(), () -> {
-            lock.lock();
-            try {
-                return closed || flushDirty();
-            } finally {
-                lock.unlock();
-            }
-        }, e -> problems.add("the background flush of " + device.name() + " failed: " + e));
+        this.flusher = new Flusher(device.name(), () -> underLock(() -> closed || flushDirty()),
+                e -> problems.add("the background flush of " + device.name() + " failed: " + e));
         this.names = new RecordNames(config.backendName());
         this.rings = new RingZones(config.layout(), io, problems, names, clock.instant(), flusher::schedule);
         PanicHandOff handOff = new PanicHandOff((int) config.layout().kmsgCount(device.size()));
@@ -92,8 +87,16 @@ public final class ZoneEngine implements Pstore, Closeable {
         return engine;
     }
 
-    private interface Locked<T> {
-        T run() throws PstoreException;
+    private interface Locked<T> { T run() throws PstoreException; }
+
+    /** Runs under the lock, open or not (the background flush, the figures). */
+    private <T> T underLock(Supplier<T> body) {
+        lock.lock();
+        try {
+            return body.get();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Runs under the lock on an open engine, after taking in what panics wrote meanwhile. */
@@ -139,10 +142,7 @@ public final class ZoneEngine implements Pstore, Closeable {
         if (reason.code() > config.maxReason()) {
             return WriteStatus.FILTERED;
         }
-        return locked(() -> {
-            kmsg.checkZones();
-            return kmsg.dump(reason, text, compress, clock.instant());
-        });
+        return locked(() -> kmsg.dump(reason, text, compress, clock.instant()));
     }
 
     @Override
@@ -276,22 +276,12 @@ public final class ZoneEngine implements Pstore, Closeable {
 
     /** Zones whose data waits in memory for the device. */
     public int dirtyZoneCount() {
-        lock.lock();
-        try {
-            return kmsg.pendingCount() + rings.dirtyCount();
-        } finally {
-            lock.unlock();
-        }
+        return underLock(() -> kmsg.pendingCount() + rings.dirtyCount());
     }
 
     /** Whether the zone's data waits in memory for the device. */
     public boolean dirty(Zone zone) {
-        lock.lock();
-        try {
-            return zone.type() == RecordType.DMESG ? kmsg.pending(zone.index()) : rings.dirty(zone);
-        } finally {
-            lock.unlock();
-        }
+        return underLock(() -> zone.type() == RecordType.DMESG ? kmsg.pending(zone.index()) : rings.dirty(zone));
     }
 
     /** What went wrong while recovering or flushing (at most 64 messages, then how many more). */

@@ -354,6 +354,7 @@ public final class KmsgZones {
 
     /** Writes a dump to the next zone: Linux's {@code psz_kmsg_write_record}. */
     public WriteStatus dump(DumpReason reason, byte[] text, boolean compress, Instant now) throws PstoreException {
+        checkZones();
         int counter = nextCounter(reason);
         image.putRecord(ByteBuffer.wrap(text), compress, deflater, layout.dumpCapacity(true), crc,
                 now.getEpochSecond(), now.getNano(), counter, reason.code());
