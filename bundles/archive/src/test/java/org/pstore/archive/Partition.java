@@ -1,7 +1,6 @@
 package org.pstore.archive;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,13 +13,13 @@ import java.util.Map;
 import org.pstore.api.DumpReason;
 import org.pstore.api.PstoreRecord;
 import org.pstore.api.RecordType;
-import org.pstore.api.device.StorageDevice;
+import org.pstore.zone.MemoryDevice;
 import org.pstore.zone.ZoneConfig;
 import org.pstore.zone.ZoneEngine;
 import org.pstore.zone.ZoneLayout;
 
 /** A pstore partition in memory, run by the real engine: writes of one run, read back by the next. */
-final class Partition implements StorageDevice {
+final class Partition {
 
     static final ZoneLayout LAYOUT = new ZoneLayout(4096, 4096, 4096, 0, 1);
 
@@ -43,7 +42,7 @@ final class Partition implements StorageDevice {
     }
 
     ZoneEngine open() throws IOException {
-        return ZoneEngine.open(this, new ZoneConfig(LAYOUT, DumpReason.SHUTDOWN.code(), "pstore_blk"), clock);
+        return ZoneEngine.open(new MemoryDevice(bytes), new ZoneConfig(LAYOUT, DumpReason.SHUTDOWN.code(), "pstore_blk"), clock);
     }
 
     /** One run that ends with {@code dumps} dumps (oops and panics), a console and a pmsg line. */
@@ -77,32 +76,6 @@ final class Partition implements StorageDevice {
         try (ZoneEngine e = open()) {
             return e.records();
         }
-    }
-
-    @Override
-    public String name() {
-        return "memory";
-    }
-
-    @Override
-    public long size() {
-        return bytes.length;
-    }
-
-    @Override
-    public void read(long position, ByteBuffer dst) throws IOException {
-        checkAccess(position, dst.remaining());
-        dst.put(bytes, (int) position, dst.remaining());
-    }
-
-    @Override
-    public void write(long position, ByteBuffer src) throws IOException {
-        checkAccess(position, src.remaining());
-        src.get(bytes, (int) position, src.remaining());
-    }
-
-    @Override
-    public void close() {
     }
 
     static final class MovingClock extends Clock {
