@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -32,12 +33,18 @@ public class WebContext extends ServletContextHelper {
     /** Selects this context in a servlet's properties. */
     static final String SELECT = "(osgi.http.whiteboard.context.name=" + NAME + ")";
 
-    private final Credentials credentials;
+    private final Credentials credentials; // null: this run serves nothing, every request is refused
 
     @Activate
-    public WebContext(WebConfig config,
+    public WebContext(WebConfig config, BundleContext context,
                       @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL) Logger logger)
             throws IOException {
+        if ("false".equals(context.getProperty(JettyBinding.SERVE))) {
+            // a gateway run with -c serves no page: it makes no password and says nothing about one
+            // (the line would land in the console ring, for the next start to archive as a crash)
+            this.credentials = null;
+            return;
+        }
         Path file = Path.of(config.password_file()).toAbsolutePath();
         String password = Credentials.password(config.password(), file);
         if (config.password().isEmpty() && logger != null) {
@@ -50,7 +57,7 @@ public class WebContext extends ServletContextHelper {
 
     @Override
     public boolean handleSecurity(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (credentials.accepts(request.getHeader("Authorization"))) {
+        if (credentials != null && credentials.accepts(request.getHeader("Authorization"))) {
             return true;
         }
         response.setHeader("WWW-Authenticate", "Basic realm=\"pstore\", charset=\"UTF-8\"");

@@ -32,23 +32,26 @@ import org.pstore.uplink.UplinkSettings;
 @Designate(ocd = UplinkConfig.class)
 public class UplinkComponent implements Uplink, EventHandler {
 
-    private final String gatewayId;
+    private final String configuredId; // empty: the host name
     private final UplinkClient client; // null: off
 
     @Activate
     public UplinkComponent(UplinkConfig config, @Reference CrashArchive archive) throws IOException {
-        gatewayId = config.gateway_id().isEmpty() ? hostName() : config.gateway_id();
+        configuredId = config.gateway_id();
         if (config.broker().isEmpty()) {
-            client = null;
+            client = null; // the host name is looked up only when asked for: it may mean a DNS query
             return;
         }
-        client = new UplinkClient(UplinkSettings.of(config.broker(), gatewayId, config.username(), config.password(),
+        client = new UplinkClient(UplinkSettings.of(config.broker(), gatewayId(), config.username(), config.password(),
                 config.topic_prefix(), config.max_per_hour(), ByteSize.parse(config.max_bytes_per_day())),
                 archive.directory(), Path.of(config.state_dir()));
         client.start();
     }
 
-    private static String hostName() {
+    private String gatewayId() {
+        if (!configuredId.isEmpty()) {
+            return configuredId;
+        }
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {
@@ -72,6 +75,6 @@ public class UplinkComponent implements Uplink, EventHandler {
 
     @Override
     public UplinkStatus status() {
-        return client == null ? new UplinkStatus("", gatewayId, false, 0, 0, "") : client.status();
+        return client == null ? new UplinkStatus("", gatewayId(), false, 0, 0, "") : client.status();
     }
 }
