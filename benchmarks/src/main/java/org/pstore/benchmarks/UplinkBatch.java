@@ -16,6 +16,7 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.pstore.uplink.CrashFixtures;
 import org.pstore.uplink.CrashMessage;
 import org.pstore.uplink.Mosquitto;
+import org.pstore.uplink.NoDelaySockets;
 import org.pstore.uplink.UplinkClient;
 import org.pstore.uplink.UplinkSettings;
 
@@ -42,7 +43,10 @@ final class UplinkBatch implements AutoCloseable {
     UplinkBatch(int crashes, int dmesgBytes) throws Exception {
         this.crashes = crashes;
         dir = Files.createTempDirectory("uplink-bench");
-        broker = Mosquitto.start(dir.resolve("broker"), Map.of("gw-bench", "pw", "gw-raw", "pw"), Mosquitto.FLEET_ACL);
+        // without Nagle's algorithm on the broker's side too: else a PUBACK can wait for the client's
+        // delayed ACK (40 ms), on either side of the comparison, at random
+        broker = Mosquitto.start(dir.resolve("broker"), Map.of("gw-bench", "pw", "gw-raw", "pw"), Mosquitto.FLEET_ACL,
+                "set_tcp_nodelay true");
         staging = Files.createDirectories(dir.resolve("staging"));
         for (int i = 0; i < crashes; i++) {
             String id = String.format("crash-%04d", i);
@@ -55,6 +59,7 @@ final class UplinkBatch implements AutoCloseable {
         o.setUserName("gw-raw");
         o.setPassword("pw".toCharArray());
         o.setMaxInflight(INFLIGHT);
+        o.setSocketFactory(new NoDelaySockets()); // the uplink's sockets: the comparison is of the work, not of Nagle
         raw.connect(o).waitForCompletion(10_000);
     }
 
