@@ -28,8 +28,8 @@ import org.pstore.uplink.UplinkClient;
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(1)
-@Warmup(iterations = 5)
-@Measurement(iterations = 20)
+@Warmup(iterations = 50) // the JIT needs ~10,000 crashes: fewer left the uplink's reading interpreted
+@Measurement(iterations = 30)
 public class UplinkBenchmark {
 
     @Param({"200"})
