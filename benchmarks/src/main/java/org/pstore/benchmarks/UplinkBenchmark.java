@@ -20,9 +20,10 @@ import org.pstore.uplink.UplinkClient;
 /**
  * A batch of archived crashes through the uplink (read the folder, encode, publish QoS 1, wait for
  * the PUBACK, force the sent mark), against the baseline: raw Paho QoS 1 publishes of the same
- * payloads, already encoded, with the same number in flight, to the same Mosquitto in the same run.
- * One operation is the whole batch, from the first ARCHIVED event (or publish) to the last
- * acknowledgement. Needs Debian's mosquitto.
+ * payloads, already encoded, with the same number in flight, to the same Mosquitto in the same run
+ * ({@link UplinkBatch}). One operation is the whole batch, from the first ARCHIVED event to the last
+ * crash marked sent (or from the first publish to the last PUBACK). {@link UplinkPairs} measures the
+ * same alternately in one JVM. Needs Debian's mosquitto.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
