@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Comparator;
@@ -15,9 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -34,9 +33,10 @@ import org.pstore.api.uplink.UplinkStatus;
  * QoS 1 to {@code <prefix>/<gateway>/crash/<id>}, oldest first, and recorded in the {@link SentLog}
  * once the broker's PUBACK came; requests on {@code <prefix>/<gateway>/cmd/+} are answered.
  *
- * <p>One thread (the sender) connects through the {@link BrokerConnection} and publishes up to
- * {@code inflight} crashes at a time within the {@link RateLimit}. Acknowledgements and requests
- * arrive on Paho's threads; the {@link SentMarker} makes acknowledgements durable. State is decided under {@code lock}; Paho and the disk are
+ * <p>One thread (the sender) connects through the {@link BrokerConnection}, reads and encodes crashes
+ * ahead while the window is full, and publishes up to {@code inflight} crashes at a time within the
+ * {@link RateLimit}. Acknowledgements and requests arrive on Paho's threads; the {@link SentMarker}
+ * makes acknowledgements durable. State is decided under {@code lock}; Paho and the disk are
  * called outside it. The backlog is the archive itself: nothing is copied, a crash waits in its
  * folder until it is acknowledged. Plain Java: the bundle's component wires it.
  */
@@ -54,7 +54,7 @@ public final class UplinkClient implements Closeable {
     private final Object lock = new Object();
     private final TreeSet<String> pending = new TreeSet<>();    // guarded by lock: not acknowledged, oldest first
     private final Set<String> inFlight = new HashSet<>();      // guarded by lock: published, no PUBACK yet
-    private final Set<String> reading = new HashSet<>();       // guarded by lock: being read ahead of the window
+    private final Set<String> reading = new HashSet<>();       // guarded by lock: read (or being read) ahead, not published
     private final Set<String> marking = new HashSet<>();       // guarded by lock: acknowledged, mark not yet forced
     private final Map<String, String> held = new HashMap<>();  // guarded by lock: skipped this run, with the reason
     private String lastError = "";                             // guarded by lock
@@ -63,8 +63,7 @@ public final class UplinkClient implements Closeable {
     private SentLog log;
     private ExecutorService requests;
     private Thread sender;
-    private ExecutorService reader;
-    private final Deque<ReadAhead> ahead = new ArrayDeque<>(); // the sender's own: crashes read ahead, oldest first
+    private final Deque<OutgoingCrash> ahead = new ArrayDeque<>(); // the sender's own: crashes read ahead, oldest first
     private SentMarker marker;
 
     public UplinkClient(UplinkSettings settings, Path archive, Path stateDir) {
@@ -100,7 +99,6 @@ public final class UplinkClient implements Closeable {
                     .forEach(e -> rate.take(e.time(), e.bytes()));
             present.stream().filter(id -> !log.contains(id)).forEach(pending::add);
         }
-        reader = Executors.newSingleThreadExecutor(r -> daemon(r, "pstore-uplink-reader-" + settings.gatewayId()));
         requests = Executors.newSingleThreadExecutor(r -> daemon(r, "pstore-uplink-requests-" + settings.gatewayId()));
         sender = daemon(this::send, "pstore-uplink-" + settings.gatewayId());
         marker = new SentMarker(log, "pstore-uplink-marks-" + settings.gatewayId(), this::marked, this::allMarked);
@@ -163,7 +161,6 @@ public final class UplinkClient implements Closeable {
     // ---- the sender thread
 
     private void send() {
-        OutgoingCrash next = null;
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 synchronized (lock) {
@@ -174,21 +171,7 @@ public final class UplinkClient implements Closeable {
                 if (!broker.isConnected()) {
                     broker.connect();
                 }
-                if (next == null) {
-                    next = nextRead();
-                }
-                if (next != null) {
-                    switch (admit(next)) {
-                        case GO -> {
-                            publish(next);
-                            next = null;
-                        }
-                        case DROP -> next = null;
-                        case WAIT -> {
-                            // the rate limits' time has not come; admit waited a while
-                        }
-                    }
-                }
+                step();
             } catch (MqttException e) {
                 problem(BrokerConnection.describe(e));
                 try {
@@ -202,65 +185,76 @@ public final class UplinkClient implements Closeable {
         }
     }
 
-    /** A crash being read and encoded on the reader thread. */
-    private record ReadAhead(String id, Future<OutgoingCrash> crash) {
-    }
-
     /**
-     * The oldest crash to send next, read and encoded, or null after waiting a while for one. Up to
-     * {@code inflight} crashes are read ahead on the reader thread, so that the file reads and the
-     * encoding overlap the publishes instead of coming between them.
+     * One step of the sender: publishes the oldest crash read ahead if the window and the rate limits
+     * let it go; else reads the next crash (up to {@code inflight} ahead), so that reading and encoding
+     * overlap the wait for acknowledgements and a PUBACK is followed by a publish, not by a read; else
+     * waits a while (an acknowledgement, a new crash or the rate limits' time ends the wait).
+     * Reading on this thread rather than a reader's spares two thread hand-offs per crash.
      */
-    private OutgoingCrash nextRead() throws InterruptedException {
-        String id;
-        while (ahead.size() < settings.inflight() && (id = nextId(ahead.isEmpty())) != null) {
-            String toRead = id;
-            ahead.add(new ReadAhead(toRead, reader.submit(() -> prepare(toRead))));
-        }
-        ReadAhead head = ahead.poll();
-        if (head == null) {
-            return null;
-        }
-        try {
-            return head.crash().get();
-        } catch (ExecutionException e) { // prepare holds a crash it cannot read: only an Error gets here
-            throw new IllegalStateException("reading crash " + head.id(), e.getCause());
-        } finally {
-            synchronized (lock) {
-                reading.remove(head.id());
-            }
-        }
-    }
-
-    /** The oldest crash not yet in hand, or null (after waiting a while for one when {@code wait}). */
-    private String nextId(boolean wait) throws InterruptedException {
+    private void step() throws MqttException, InterruptedException {
+        OutgoingCrash go = null;
+        String toRead = null;
         synchronized (lock) {
-            for (String id : pending) {
-                if (!reading.contains(id) && !inFlight.contains(id) && !marking.contains(id) && !held.containsKey(id)) {
-                    reading.add(id);
-                    return id;
+            long wait = WAIT_MILLIS;
+            while (go == null && !ahead.isEmpty()) {
+                OutgoingCrash head = ahead.peek();
+                long admission = admit(head);
+                if (admission > 0) {
+                    wait = Math.min(wait, admission);
+                    break;
+                }
+                ahead.poll();
+                reading.remove(head.id);
+                if (admission == ADMITTED) {
+                    go = head;
                 }
             }
-            if (wait) {
-                lock.wait(WAIT_MILLIS);
+            if (go == null && ahead.size() < settings.inflight()) {
+                toRead = nextUnread();
             }
-            return null;
+            if (go == null && toRead == null) {
+                lock.wait(wait);
+                return;
+            }
+        }
+        if (go != null) {
+            publish(go);
+            return;
+        }
+        OutgoingCrash read = prepare(toRead);
+        if (read != null) {
+            ahead.add(read);
+        } else {
+            synchronized (lock) {
+                reading.remove(toRead);
+            }
         }
     }
 
-    private OutgoingCrash prepare(String id) {
-        if (id == null) {
-            return null;
+    /** The oldest crash neither in hand nor held, taken into {@code reading}; null if none. Under lock. */
+    private String nextUnread() {
+        for (String id : pending) {
+            if (!reading.contains(id) && !inFlight.contains(id) && !marking.contains(id) && !held.containsKey(id)) {
+                reading.add(id);
+                return id;
+            }
         }
+        return null;
+    }
+
+    /** The crash read and encoded, or null (erased meanwhile, or held as unreadable). */
+    private OutgoingCrash prepare(String id) {
         Path folder = archive.resolve(id);
         try {
-            if (!Files.isDirectory(folder)) {
-                erased(id); // removed by the archive's limits or an erase
-                return null;
-            }
             return new OutgoingCrash(id, CrashMessage.read(folder).toJson());
         } catch (IOException | RuntimeException e) {
-            hold(id, "cannot read crash " + id + ": " + e);
+            // asked only now: a crash is read on every send, erased seldom
+            if (e instanceof NoSuchFileException && !Files.isDirectory(folder)) {
+                erased(id); // removed by the archive's limits or an erase
+            } else {
+                hold(id, "cannot read crash " + id + ": " + e);
+            }
             return null;
         }
     }
@@ -272,33 +266,34 @@ public final class UplinkClient implements Closeable {
         }
     }
 
-    private enum Admission { GO, WAIT, DROP }
+    private static final long ADMITTED = 0;
+    private static final long DROPPED = -1;
 
-    /** Takes a place in the window and the crash's share of the rate limits, or says why not (WAIT: after waiting a while). */
-    private Admission admit(OutgoingCrash out) throws InterruptedException {
-        synchronized (lock) {
-            if (!pending.contains(out.id)) {
-                return Admission.DROP; // erased meanwhile
-            }
-            if (!rate.fits(out.payload.length)) {
-                held.put(out.id, "crash " + out.id + " (" + out.payload.length + " bytes) is larger than max.bytes.per.day");
-                lastError = held.get(out.id);
-                return Admission.DROP;
-            }
-            if (inFlight.size() >= settings.inflight()) {
-                lock.wait(WAIT_MILLIS); // an acknowledgement frees a place
-                return Admission.WAIT;
-            }
-            long now = System.currentTimeMillis();
-            long wait = rate.waitMillis(now, out.payload.length);
-            if (wait > 0) {
-                lock.wait(Math.min(wait, WAIT_MILLIS));
-                return Admission.WAIT;
-            }
-            out.send = rate.take(now, out.payload.length);
-            inFlight.add(out.id);
-            return Admission.GO;
+    /**
+     * Takes a place in the window and the crash's share of the rate limits ({@link #ADMITTED}), gives
+     * the crash up ({@link #DROPPED}: erased meanwhile, or larger than a day's budget) or says how many
+     * milliseconds to wait before asking again (the window is full: until an acknowledgement). Under lock.
+     */
+    private long admit(OutgoingCrash out) {
+        if (!pending.contains(out.id)) {
+            return DROPPED;
         }
+        if (!rate.fits(out.payload.length)) {
+            held.put(out.id, "crash " + out.id + " (" + out.payload.length + " bytes) is larger than max.bytes.per.day");
+            lastError = held.get(out.id);
+            return DROPPED;
+        }
+        if (inFlight.size() >= settings.inflight()) {
+            return WAIT_MILLIS;
+        }
+        long now = System.currentTimeMillis();
+        long wait = rate.waitMillis(now, out.payload.length);
+        if (wait > 0) {
+            return wait;
+        }
+        out.send = rate.take(now, out.payload.length);
+        inFlight.add(out.id);
+        return ADMITTED;
     }
 
     private void publish(OutgoingCrash out) throws MqttException {
@@ -325,12 +320,14 @@ public final class UplinkClient implements Closeable {
         @Override
         public void onSuccess(IMqttToken token) {
             OutgoingCrash out = (OutgoingCrash) token.getUserContext();
+            boolean lastAwaited;
             synchronized (lock) {
                 inFlight.remove(out.id);
                 marking.add(out.id);
+                lastAwaited = inFlight.isEmpty();
                 lock.notifyAll();
             }
-            marker.acknowledged(out);
+            marker.acknowledged(out, lastAwaited);
         }
 
         @Override
@@ -408,7 +405,6 @@ public final class UplinkClient implements Closeable {
         }
         sender.interrupt();
         requests.shutdown();
-        reader.shutdown(); // a read under way ends by itself; the crash stays in the archive
         try {
             sender.join(5000);
             requests.awaitTermination(5, TimeUnit.SECONDS);

@@ -46,8 +46,11 @@ public final class Mosquitto implements AutoCloseable {
         this.port = port;
     }
 
-    /** Starts a broker in {@code dir} that knows exactly these users (name to password) and this ACL. */
-    public static Mosquitto start(Path dir, Map<String, String> users, String acl) throws IOException {
+    /**
+     * Starts a broker in {@code dir} that knows exactly these users (name to password) and this ACL;
+     * {@code settings}: further lines of its mosquitto.conf.
+     */
+    public static Mosquitto start(Path dir, Map<String, String> users, String acl, String... settings) throws IOException {
         Files.createDirectories(dir.resolve("data"));
         StringBuilder plain = new StringBuilder();
         users.forEach((u, p) -> plain.append(u).append(':').append(p).append('\n'));
@@ -70,6 +73,7 @@ public final class Mosquitto implements AutoCloseable {
                 "log_dest file " + dir.resolve("mosquitto.log"),
                 "log_type all",
                 "max_queued_messages 0",
+                String.join("\n", settings),
                 ""));
         Mosquitto m = new Mosquitto(dir, port);
         m.startProcess();
