@@ -19,6 +19,7 @@ import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.pstore.uplink.Backoff;
+import org.pstore.uplink.NoDelaySockets;
 import org.pstore.uplink.Topics;
 
 /**
@@ -75,6 +76,9 @@ public final class Collector implements Closeable {
         o.setCleanSession(false); // the broker keeps what was sent and not acknowledged for this client id
         o.setAutomaticReconnect(false);
         o.setKeepAliveInterval(30);
+        if (settings.broker().startsWith("tcp://")) { // its acknowledgements would wait for Nagle, as the uplink's publishes did
+            o.setSocketFactory(new NoDelaySockets());
+        }
         if (!settings.username().isEmpty()) {
             o.setUserName(settings.username());
         }
