@@ -22,8 +22,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * the class has it) as single JMH forks, alternating them round after round, the order reversed
  * every other round. On a shared machine the disk's speed drifts over minutes; forks run side by
  * side see the same drift, where JMH's own {@code -f N} runs all forks of one method before the
- * next. Each fork is JMH's usual run (2 warm-up and 3 measured iterations of 1 s, plus
- * {@code -prof gc}); its score is the mean of its measured iterations.
+ * next. Each fork runs 2 warm-up and 3 measured iterations of 1 s with {@code -prof gc} (the
+ * README's options, in place of the classes' own annotations); its score is the mean of its
+ * measured iterations.
  * <p>
  * Prints every fork's score as it comes, then per benchmark: the median and range of each
  * method's fork scores, and the median and range of the rounds' ratios pstore / baseline (each

@@ -82,6 +82,21 @@ class GatewayIT {
     }
 
     @Test
+    void aRunWithCommandsLeavesNothingForTheNextStartToArchive() throws Exception {
+        // a -c run serves no page: no web password is made or announced, so no warning lands in the
+        // console ring for the next start to archive as a crash
+        Run first = gateway("-c", "pstore:status");
+        assertEquals(0, first.status(), first.err());
+        Run second = gateway("-c", "pstore:crashes");
+        assertEquals(0, second.status(), second.err());
+        assertTrue(second.out().contains("pstore: 0 record(s) from before this start"), second.out());
+        assertTrue(Files.notExists(dir.resolve("pstore-web.password")), "a run that serves nothing makes no password");
+        try (Stream<Path> crashes = Files.list(dir.resolve("archive"))) {
+            assertEquals(List.of(), crashes.toList(), "nothing archived");
+        }
+    }
+
+    @Test
     void linuxsOwnRecordsAreArchivedAtStartUp() throws Exception {
         Path linux = LinuxImages.folder().resolve("deb-kmsg4/files/dmesg-pstore_blk-0");
         Files.copy(linux, linuxPstore().resolve("dmesg-pstore_blk-0"));

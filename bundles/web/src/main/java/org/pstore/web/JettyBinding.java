@@ -28,6 +28,11 @@ public class JettyBinding {
     /** Framework property: {@code false} serves no page (the gateway's {@code -c} runs set it). */
     static final String SERVE = "org.pstore.web.serve";
 
+    /** Whether this framework serves the view at all (not in a gateway's {@code -c} run). */
+    static boolean serves(BundleContext context) {
+        return !"false".equals(context.getProperty(SERVE));
+    }
+
     private final ConfigurationAdmin configAdmin;
 
     private final boolean batch;
@@ -37,7 +42,7 @@ public class JettyBinding {
         this.configAdmin = configAdmin;
         // a gateway run with -c runs its commands and stops: it serves no page (and Jetty, stopped
         // meanwhile, would fail on a configuration delivered late)
-        this.batch = "false".equals(context.getProperty(SERVE));
+        this.batch = !serves(context);
         modified(config);
     }
 

@@ -39,7 +39,7 @@ public class WebContext extends ServletContextHelper {
     public WebContext(WebConfig config, BundleContext context,
                       @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL) Logger logger)
             throws IOException {
-        if ("false".equals(context.getProperty(JettyBinding.SERVE))) {
+        if (!JettyBinding.serves(context)) {
             // a gateway run with -c serves no page: it makes no password and says nothing about one
             // (the line would land in the console ring, for the next start to archive as a crash)
             this.credentials = null;
