@@ -116,9 +116,9 @@ public final class AlternatingForks {
             byMethod.forEach((method, list) -> {
                 double[] scores = list.stream().mapToDouble(Fork::score).toArray();
                 double[] bytes = list.stream().mapToDouble(Fork::bytesPerOp).toArray();
-                String ratio = method.equals("pstore") ? String.format("%.3f (%.3f–%.3f)", median(ratios), min(ratios), max(ratios)) : "";
-                System.out.printf("| %s | %s | %.3f %s (%.3f–%.3f) | %.2f (%.2f–%.2f) | %s |%n", c, method, median(scores), list.get(0).unit(),
-                        min(scores), max(scores), median(bytes), min(bytes), max(bytes), ratio);
+                String ratio = method.equals("pstore") ? String.format("%.3f (%.3f–%.3f)", Stats.median(ratios), Stats.min(ratios), Stats.max(ratios)) : "";
+                System.out.printf("| %s | %s | %.3f %s (%.3f–%.3f) | %.2f (%.2f–%.2f) | %s |%n", c, method, Stats.median(scores), list.get(0).unit(),
+                        Stats.min(scores), Stats.max(scores), Stats.median(bytes), Stats.min(bytes), Stats.max(bytes), ratio);
             });
         });
     }
@@ -137,20 +137,5 @@ public final class AlternatingForks {
         Result<?> primary = result.getPrimaryResult();
         Result<?> allocation = result.getSecondaryResults().get(ALLOCATION);
         return new Fork(primary.getScore(), allocation == null ? Double.NaN : allocation.getScore(), primary.getScoreUnit());
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-    }
-
-    private static double min(double[] values) {
-        return Arrays.stream(values).min().orElse(Double.NaN);
-    }
-
-    private static double max(double[] values) {
-        return Arrays.stream(values).max().orElse(Double.NaN);
     }
 }

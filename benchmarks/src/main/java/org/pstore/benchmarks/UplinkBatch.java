@@ -59,7 +59,7 @@ final class UplinkBatch implements AutoCloseable {
         o.setUserName("gw-raw");
         o.setPassword("pw".toCharArray());
         o.setMaxInflight(INFLIGHT);
-        o.setSocketFactory(new NoDelaySockets()); // the uplink's sockets: the comparison is of the work, not of Nagle
+        NoDelaySockets.applyTo(o, broker.uri()); // the uplink's sockets: the comparison is of the work, not of Nagle
         raw.connect(o).waitForCompletion(10_000);
     }
 

@@ -66,9 +66,9 @@ public final class UplinkPairs {
                 loadBefore, loadAverage());
         report("uplink", uplink, crashes);
         report("raw Paho", raw, crashes);
-        Arrays.sort(ratios);
         System.out.printf("uplink/raw time per pair: median %.2f (p10 %.2f, p90 %.2f, min %.2f, max %.2f)%n",
-                quantile(ratios, 0.5), quantile(ratios, 0.1), quantile(ratios, 0.9), ratios[0], ratios[pairs - 1]);
+                Stats.median(ratios), Stats.quantile(ratios, 0.1), Stats.quantile(ratios, 0.9), Stats.min(ratios),
+                Stats.max(ratios));
     }
 
     private static void viaUplink(UplinkBatch batch, Side side) throws Exception {
@@ -130,21 +130,17 @@ public final class UplinkPairs {
     }
 
     private static void report(String name, Side side, int crashes) {
-        long[] wall = side.wall.stream().mapToLong(Long::longValue).sorted().toArray();
+        double[] wallMillis = side.wall.stream().mapToDouble(nanos -> nanos / 1e6).toArray();
         double cpu = side.cpu.stream().mapToLong(Long::longValue).sum() / 1e3 / side.cpu.size() / crashes;
-        int n = wall.length;
+        int n = wallMillis.length;
         StringBuilder threads = new StringBuilder();
         side.byThread.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
                 .forEach(e -> threads.append(String.format("%s%s %.0f", threads.length() == 0 ? "" : ", ", e.getKey(),
                         e.getValue() / 1000.0 / n / crashes)));
         System.out.printf("%-8s time median %.1f ms (p10 %.1f, p90 %.1f); JVM CPU %.0f us a crash (mean; the process's"
-                        + " clock ticks in 10 ms); allocated %.1f KB a crash%n", name, wall[n / 2] / 1e6, wall[n / 10] / 1e6,
-                wall[n * 9 / 10] / 1e6, cpu, side.allocated / 1024.0 / n / crashes);
+                        + " clock ticks in 10 ms); allocated %.1f KB a crash%n", name, Stats.median(wallMillis),
+                Stats.quantile(wallMillis, 0.1), Stats.quantile(wallMillis, 0.9), cpu, side.allocated / 1024.0 / n / crashes);
         System.out.printf("%-8s CPU us a crash by thread (mean): %s%n", "", threads);
-    }
-
-    private static double quantile(double[] sorted, double q) {
-        return sorted[(int) Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))];
     }
 
     private static String loadAverage() throws IOException {

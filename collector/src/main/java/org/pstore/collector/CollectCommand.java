@@ -33,12 +33,18 @@ public final class CollectCommand {
             System.out.println(USAGE);
             return;
         }
-        Collector collector = start(args, System.out, System.err);
+        Collector collector = configure(args, System.out, System.err);
         if (collector == null) {
             System.exit(2);
         }
+        // before it connects: a SIGTERM that comes as soon as it is connected finds the hook in place
+        Thread stop = new Thread(collector::close, "pstore-collector-stop");
+        Runtime.getRuntime().addShutdownHook(stop);
+        if (!start(collector, System.err)) {
+            Runtime.getRuntime().removeShutdownHook(stop);
+            System.exit(2);
+        }
         CountDownLatch forever = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(collector::close, "pstore-collector-stop"));
         try {
             forever.await(); // the shutdown hook ends the run
         } catch (InterruptedException e) {
@@ -48,6 +54,26 @@ public final class CollectCommand {
 
     /** Parses the options and starts a collector; null after printing why it cannot. */
     static Collector start(String[] args, PrintStream out, PrintStream err) {
+        Collector c = configure(args, out, err);
+        return c != null && start(c, err) ? c : null;
+    }
+
+    /** Connects; false after printing why it cannot (a refused login, no broker, DIR not writable). */
+    private static boolean start(Collector c, PrintStream err) {
+        try {
+            c.start();
+            return true;
+        } catch (MqttException e) {
+            err.println("pstore-tool collect: " + c.settings().broker() + ": " + e.getMessage() + " (reason "
+                    + e.getReasonCode() + ")");
+        } catch (IOException e) {
+            err.println("pstore-tool collect: " + e.getMessage());
+        }
+        return false;
+    }
+
+    /** The collector the options describe, not started yet; null after printing why there is none. */
+    private static Collector configure(String[] args, PrintStream out, PrintStream err) {
         String broker = null;
         String dir = null;
         String username = "";
@@ -78,14 +104,10 @@ public final class CollectCommand {
             if (clientId == null) {
                 clientId = "pstore-collector-" + hostName() + (group.isEmpty() ? "" : "-" + group);
             }
-            Collector c = new Collector(new Collector.Settings(broker, username, password, group, prefix, clientId),
+            return new Collector(new Collector.Settings(broker, username, password, group, prefix, clientId),
                     new CrashStore(Path.of(dir), prefix), out);
-            c.start();
-            return c;
         } catch (IllegalArgumentException e) {
             err.println("pstore-tool collect: " + e.getMessage() + " (pstore-tool collect --help for usage)");
-        } catch (MqttException e) {
-            err.println("pstore-tool collect: " + broker + ": " + e.getMessage() + " (reason " + e.getReasonCode() + ")");
         } catch (IOException e) {
             err.println("pstore-tool collect: " + e.getMessage());
         }

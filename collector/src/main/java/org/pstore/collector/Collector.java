@@ -59,6 +59,10 @@ public final class Collector implements Closeable {
         this.out = out;
     }
 
+    Settings settings() {
+        return settings;
+    }
+
     /** Connects and subscribes; a refused first connection (wrong password, no broker) throws. */
     public void start() throws MqttException, IOException {
         store.removeLeftovers();
@@ -76,9 +80,7 @@ public final class Collector implements Closeable {
         o.setCleanSession(false); // the broker keeps what was sent and not acknowledged for this client id
         o.setAutomaticReconnect(false);
         o.setKeepAliveInterval(30);
-        if (settings.broker().startsWith("tcp://")) { // its acknowledgements would wait for Nagle, as the uplink's publishes did
-            o.setSocketFactory(new NoDelaySockets());
-        }
+        NoDelaySockets.applyTo(o, settings.broker()); // its acknowledgements would wait for Nagle, as the uplink's publishes did
         if (!settings.username().isEmpty()) {
             o.setUserName(settings.username());
         }

@@ -50,9 +50,7 @@ final class BrokerConnection {
         o.setConnectionTimeout(10);
         o.setKeepAliveInterval(30);
         o.setMaxInflight(settings.inflight());
-        if (settings.broker().startsWith("tcp://")) { // ssl:// takes Paho's TLS sockets as they are
-            o.setSocketFactory(new NoDelaySockets());
-        }
+        NoDelaySockets.applyTo(o, settings.broker());
         if (!settings.username().isEmpty()) {
             o.setUserName(settings.username());
         }

@@ -14,7 +14,9 @@ import java.util.function.BooleanSupplier;
  * more CPU per crash than the publish itself when each force held only the two or three marks that
  * came during the previous one. The PUBACK awaited last is forced at once, so a batch counts as sent
  * as soon as its last crash is on disk. Gathering delays only the moment a crash counts as sent, not
- * the next publish (a PUBACK frees its place in the window at once).
+ * the next publish (a PUBACK frees its place in the window at once). A group never holds more than
+ * {@link #GROUP} marks: what came while a full group waited for the previous force goes in the
+ * next one, forced at once (it has waited long enough).
  */
 final class SentMarker {
 
@@ -30,8 +32,9 @@ final class SentMarker {
     private final Marked marked;
     private final BooleanSupplier finished;
     private final Thread thread;
-    private List<OutgoingCrash> acknowledged = new ArrayList<>(); // guarded by this: not yet written
+    private final List<OutgoingCrash> acknowledged = new ArrayList<>(); // guarded by this: not yet written
     private boolean complete;                                     // guarded by this: force without gathering more
+    private boolean woken;                                        // guarded by this: ask finished without waiting
 
     /** {@code finished}: true once no acknowledgement can come any more and none waits to be marked. */
     SentMarker(SentLog log, String threadName, Marked marked, BooleanSupplier finished) {
@@ -59,6 +62,12 @@ final class SentMarker {
         } else if (acknowledged.size() == 1) {
             notifyAll();
         }
+    }
+
+    /** Ends the marker's wait to ask {@code finished} again: the uplink closed its broker connection. */
+    synchronized void wake() {
+        woken = true;
+        notifyAll();
     }
 
     /** Waits until the marks of everything acknowledged so far are written. */
@@ -92,19 +101,21 @@ final class SentMarker {
         }
     }
 
-    /** The next group to force, empty after a while without acknowledgements. */
+    /** The next group to force, empty after a while without acknowledgements or when woken. */
     private synchronized List<OutgoingCrash> nextGroup() throws InterruptedException {
-        if (acknowledged.isEmpty()) {
-            wait(100);
+        if (acknowledged.isEmpty() && !woken) {
+            wait(100); // timed: finished may also turn true while no acknowledgement comes
         }
+        woken = false;
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GATHER_MILLIS);
         long left;
         while (!acknowledged.isEmpty() && !complete && (left = end - System.nanoTime()) > 0) {
             TimeUnit.NANOSECONDS.timedWait(this, left);
         }
-        List<OutgoingCrash> group = acknowledged;
-        acknowledged = new ArrayList<>();
-        complete = false;
+        List<OutgoingCrash> taken = acknowledged.subList(0, Math.min(GROUP, acknowledged.size()));
+        List<OutgoingCrash> group = List.copyOf(taken);
+        taken.clear();
+        complete = !acknowledged.isEmpty();
         return group;
     }
 }

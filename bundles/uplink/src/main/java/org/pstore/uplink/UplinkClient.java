@@ -2,6 +2,7 @@ package org.pstore.uplink;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -59,6 +60,7 @@ public final class UplinkClient implements Closeable {
     private final Map<String, String> held = new HashMap<>();  // guarded by lock: skipped this run, with the reason
     private String lastError = "";                             // guarded by lock
     private boolean closed;                                    // guarded by lock
+    private boolean disconnected;                              // guarded by lock: no PUBACK can come any more
 
     private SentLog log;
     private ExecutorService requests;
@@ -222,7 +224,7 @@ public final class UplinkClient implements Closeable {
             publish(go);
             return;
         }
-        OutgoingCrash read = prepare(toRead);
+        OutgoingCrash read = prepare(toRead); // throws InterruptedException when close() cut the read short
         if (read != null) {
             ahead.add(read);
         } else {
@@ -243,12 +245,18 @@ public final class UplinkClient implements Closeable {
         return null;
     }
 
-    /** The crash read and encoded, or null (erased meanwhile, or held as unreadable). */
-    private OutgoingCrash prepare(String id) {
+    /**
+     * The crash read and encoded, or null (erased meanwhile, or held as unreadable: too large for one
+     * message, or for this JVM's memory, which failed this crash's allocation alone).
+     */
+    private OutgoingCrash prepare(String id) throws InterruptedException {
         Path folder = archive.resolve(id);
         try {
             return new OutgoingCrash(id, CrashMessage.read(folder).toJson());
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            if (e instanceof ClosedByInterruptException) { // close() interrupts the sender: the crash waits for the next run
+                throw new InterruptedException("closed while crash " + id + " was read");
+            }
             // asked only now: a crash is read on every send, erased seldom
             if (e instanceof NoSuchFileException && !Files.isDirectory(folder)) {
                 erased(id); // removed by the archive's limits or an erase
@@ -353,7 +361,7 @@ public final class UplinkClient implements Closeable {
 
     private boolean allMarked() {
         synchronized (lock) {
-            return closed && marking.isEmpty();
+            return disconnected && marking.isEmpty();
         }
     }
 
@@ -416,6 +424,10 @@ public final class UplinkClient implements Closeable {
         } catch (MqttException e) {
             problem("disconnect: " + BrokerConnection.describe(e));
         } finally {
+            synchronized (lock) {
+                disconnected = true; // not before: disconnecting waits up to 1 s for PUBACKs, whose marks count too
+            }
+            marker.wake();
             try {
                 marker.join(); // the marks of what was acknowledged up to here
             } catch (InterruptedException e) {

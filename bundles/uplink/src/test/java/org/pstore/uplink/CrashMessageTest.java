@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -67,5 +71,56 @@ class CrashMessageTest {
     void deepNestingIsMalformedToo() {
         assertThrows(MalformedCrashException.class,
                 () -> CrashMessage.parse("{\"id\":\"c\",\"meta\":".concat("[".repeat(200_000)).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** MQTT 3.1.1: remaining length at most 268,435,455, minus the longest topic with its length and the packet id. */
+    static final long MQTT_PAYLOAD_WITH_ANY_TOPIC = 268_435_455L - 2 - 65_535 - 2;
+
+    @Test
+    void aCrashWhoseMessageWouldExceedWhatMqttCarriesIsRefusedNamingIt() throws Exception {
+        // {"id":"big","meta":null,"files":{"dmesg.txt":"<base64>"}}: the format's own bytes around the base64
+        String head = "{\"id\":\"big\",\"meta\":null,\"files\":{\"dmesg.txt\":\"";
+        String end = "\"}}";
+        Path small = Files.createDirectories(archive.resolve("big"));
+        Files.write(small.resolve("dmesg.txt"), new byte[10]);
+        assertEquals(head.length() + 16 + end.length(), CrashMessage.read(small).toJson().length, "the format as written");
+        // the fewest bytes whose message is one byte or more too long: 201 MB of files, 268 MB in base64
+        long quanta = (MQTT_PAYLOAD_WITH_ANY_TOPIC - head.length() - end.length()) / 4 + 1;
+        long size = 3 * quanta;
+        assertTrue(head.length() + 4 * quanta + end.length() > MQTT_PAYLOAD_WITH_ANY_TOPIC);
+        assertTrue(head.length() + 4 * (quanta - 1) + end.length() <= MQTT_PAYLOAD_WITH_ANY_TOPIC);
+        try (RandomAccessFile f = new RandomAccessFile(small.resolve("dmesg.txt").toFile(), "rw")) {
+            f.setLength(size); // sparse: the test writes nothing
+        }
+        IOException e = assertThrows(IOException.class, () -> CrashMessage.read(small));
+        assertTrue(e.getMessage().contains("crash big is too large for one MQTT message"), e.getMessage());
+        assertTrue(e.getMessage().contains(Long.toString(size)), "its size: " + e.getMessage());
+    }
+
+    @Test
+    void aFolderTakenAwayWhileItIsReadIsNoCrash() throws Exception {
+        Path folder = archive.resolve("c1");
+        CrashFixtures.write(archive, "c1", 2000, 1);
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
+            // what the archive's eviction does once the folder is open: out of sight, then its files go
+            Path doomed = Files.move(folder, archive.resolve(".deleting-c1"));
+            Files.delete(doomed.resolve("dmesg.txt"));
+            assertThrows(NoSuchFileException.class, () -> CrashMessage.read(folder, entries),
+                    "the rest of it is not the crash");
+        }
+    }
+
+    @Test
+    void aFolderReplacedUnderItsNameIsNotReadAsTheOldOne() throws Exception {
+        Path folder = archive.resolve("c1");
+        CrashFixtures.write(archive, "c1", 2000, 1);
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
+            Files.move(folder, archive.resolve(".deleting-c1"));
+            CrashFixtures.write(archive, "c1", 300, 2);
+            assertThrows(NoSuchFileException.class, () -> CrashMessage.read(folder, entries));
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
+            assertEquals(300, CrashMessage.read(folder, entries).files().get("dmesg.txt").length, "left alone, it reads");
+        }
     }
 }

@@ -139,6 +139,18 @@ public final class Mosquitto implements AutoCloseable {
         }
     }
 
+    /**
+     * SIGSTOP: the broker hangs with its connections open; what clients send waits in the kernel's
+     * buffers, unanswered, until {@link #resume}.
+     */
+    public void pause() throws IOException {
+        run("kill", "-STOP", Long.toString(process.pid()));
+    }
+
+    public void resume() throws IOException {
+        run("kill", "-CONT", Long.toString(process.pid()));
+    }
+
     /** Starts the stopped broker again, on the same port with the same files. */
     public void restart() throws IOException {
         stop();

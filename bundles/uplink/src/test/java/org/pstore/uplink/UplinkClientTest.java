@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -214,5 +215,44 @@ class UplinkClientTest {
             assertTrue(uplink.status().lastError().contains("c1"), uplink.status().lastError());
             assertTrue(uplink.status().lastError().contains("larger than max.bytes.per.day"));
         }
+    }
+
+    @Test
+    void aCrashTooLargeForOneMessageIsHeldAndTheSenderGoesOn() throws Exception {
+        Path huge = Files.createDirectories(archive().resolve("c1"));
+        try (RandomAccessFile f = new RandomAccessFile(huge.resolve("dmesg.txt").toFile(), "rw")) {
+            f.setLength(300_000_000); // sparse: more than MQTT carries in one message, and than this heap should take
+        }
+        Map<String, byte[]> c2 = CrashFixtures.write(archive(), "c2", 500, 2);
+        try (Observer collector = new Observer(broker.uri(), "collector", "secret-c").subscribe("pstore/+/crash/+");
+             UplinkClient uplink = start(settings(broker.uri(), "gw-a", "gw-a", "secret-a", 0, 0))) {
+            assertSameCrash("c2", c2, collector.next(30_000));
+            Waiting.until("c2 marked sent", 5000, () -> uplink.status().sent() == 1, uplink::status);
+            UplinkStatus s = uplink.status();
+            assertTrue(s.lastError().contains("c1") && s.lastError().contains("too large for one MQTT message"),
+                    s.lastError());
+            assertEquals(1, s.backlog(), "c1 is held, not dropped");
+            assertTrue(s.connected());
+            Map<String, byte[]> c3 = CrashFixtures.write(archive(), "c3", 500, 3);
+            uplink.archived("c3");
+            assertSameCrash("c3", c3, collector.next(30_000)); // the sender is alive
+            assertNull(collector.next(300), "nothing of c1");
+        }
+    }
+
+    @Test
+    void withOnePublishInFlightEveryCrashIsMarkedInTurn() throws Exception {
+        for (int i = 1; i <= 5; i++) {
+            CrashFixtures.write(archive(), "c" + i, 500, i);
+        }
+        UplinkSettings one = new UplinkSettings(broker.uri(), "gw-a", "gw-a", "secret-a", "pstore", 0, 0,
+                Duration.ofMillis(100), Duration.ofSeconds(1), 1);
+        try (UplinkClient uplink = start(one)) {
+            // each PUBACK is the last one awaited: its mark is forced without waiting for others
+            Waiting.until("5 sent", 30_000, () -> uplink.status().sent() == 5, uplink::status);
+            assertEquals(0, uplink.status().backlog());
+        }
+        assertEquals(List.of("c1", "c2", "c3", "c4", "c5"), Files.readAllLines(dir.resolve("state").resolve(SentLog.FILE))
+                .stream().map(l -> l.split(" ")[2]).toList(), "one at a time, oldest first");
     }
 }

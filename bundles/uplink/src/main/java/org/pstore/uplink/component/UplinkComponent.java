@@ -34,6 +34,8 @@ public class UplinkComponent implements Uplink, EventHandler {
 
     private final String configuredId; // empty: the host name
     private final UplinkClient client; // null: off
+    private final Object lock = new Object();
+    private String hostName;           // guarded by lock: the first answer, null until asked
 
     @Activate
     public UplinkComponent(UplinkConfig config, @Reference CrashArchive archive) throws IOException {
@@ -48,14 +50,31 @@ public class UplinkComponent implements Uplink, EventHandler {
         client.start();
     }
 
+    /**
+     * The configured id, else the host name as first looked up: the JDK caches a lookup for a few
+     * seconds only, and the answer may change (DNS, or the fallback when it fails), while a gateway's
+     * id must not from one status to the next.
+     */
     private String gatewayId() {
         if (!configuredId.isEmpty()) {
             return configuredId;
         }
+        synchronized (lock) {
+            if (hostName != null) {
+                return hostName;
+            }
+        }
+        String looked; // outside the lock: it may mean a DNS query
         try {
-            return InetAddress.getLocalHost().getHostName();
+            looked = InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {
-            return "gateway";
+            looked = "gateway";
+        }
+        synchronized (lock) {
+            if (hostName == null) {
+                hostName = looked; // two first callers at once: both answer with the one kept
+            }
+            return hostName;
         }
     }
 
