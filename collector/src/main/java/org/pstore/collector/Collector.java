@@ -20,6 +20,7 @@ import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.pstore.uplink.Backoff;
 import org.pstore.uplink.NoDelaySockets;
+import org.pstore.uplink.PahoClients;
 import org.pstore.uplink.Topics;
 
 /**
@@ -91,7 +92,7 @@ public final class Collector implements Closeable {
             c.connect(o).waitForCompletion(15_000);
             c.subscribe(settings.filter(), 1).waitForCompletion(15_000);
         } catch (MqttException e) {
-            discard(c);
+            PahoClients.discard(c);
             throw e;
         }
         synchronized (lock) {
@@ -134,20 +135,7 @@ public final class Collector implements Closeable {
             lost = true;
             lock.notifyAll();
         }
-        discard(c);
-    }
-
-    private static void discard(MqttAsyncClient c) {
-        try {
-            c.disconnectForcibly(0, 0, false);
-        } catch (MqttException notConnected) {
-            // nothing to disconnect
-        }
-        try {
-            c.close(true);
-        } catch (MqttException e) {
-            // closed with force: nothing is left to release
-        }
+        PahoClients.discard(c);
     }
 
     private void log(String line) {
@@ -234,7 +222,7 @@ public final class Collector implements Closeable {
             log("disconnect: " + e.getMessage());
         } finally {
             if (c != null) {
-                discard(c);
+                PahoClients.discard(c);
             }
         }
         log("stopped");

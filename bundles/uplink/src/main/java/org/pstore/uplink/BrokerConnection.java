@@ -41,7 +41,7 @@ final class BrokerConnection {
 
     /** Replaces the client by a newly connected one; on failure there is none until the next attempt. */
     void connect() throws MqttException {
-        discard(client);
+        PahoClients.discard(client);
         client = null;
         MqttConnectOptions o = new MqttConnectOptions();
         o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
@@ -65,7 +65,7 @@ final class BrokerConnection {
             c.subscribe(Topics.commands(settings.topicPrefix(), settings.gatewayId()), 1)
                     .waitForCompletion(CONNECT_TIMEOUT_MILLIS);
         } catch (MqttException e) {
-            discard(c);
+            PahoClients.discard(c);
             throw e;
         }
         client = c;
@@ -102,27 +102,11 @@ final class BrokerConnection {
                 c.disconnect(1000).waitForCompletion(2000);
             }
         } finally {
-            discard(c);
+            PahoClients.discard(c);
         }
     }
 
     /** Ends a client whatever its state; its unacknowledged publishes fail and are sent again. */
-    private static void discard(MqttAsyncClient c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.disconnectForcibly(0, 0, false);
-        } catch (MqttException notConnected) {
-            // nothing to disconnect
-        }
-        try {
-            c.close(true);
-        } catch (MqttException e) {
-            // closed with force: nothing is left to release
-        }
-    }
-
     static String describe(Throwable e) {
         if (e instanceof MqttException m) {
             return m.getMessage() + " (reason " + m.getReasonCode() + ")";
