@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -161,9 +159,14 @@ public final class CrashStore {
     private static boolean publish(Path tmp, Path target) throws IOException {
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-            deleteTree(tmp);
-            return false;
+        } catch (IOException e) {
+            deleteTree(tmp); // ours alone: a message that failed here comes again
+            if (Files.isDirectory(target)) {
+                // another copy got there first; rename(2) then says ENOTEMPTY, which the JDK
+                // reports as a plain FileSystemException, not DirectoryNotEmptyException
+                return false;
+            }
+            throw e;
         }
         Durable.forceFolder(target.getParent());
         return true;
