@@ -82,13 +82,23 @@ public final class AlternatingForks {
     record Fork(double score, double bytesPerOp, String unit) {
     }
 
+    private static final String USAGE = "usage: AlternatingForks ROUNDS BenchmarkClass[:param=value,...] ...";
+
     public static void main(String[] args) throws RunnerException {
-        if (args.length < 2) {
-            System.err.println("usage: AlternatingForks ROUNDS BenchmarkClass[:param=value,...] ...");
+        int rounds = 0;
+        List<Case> cases = List.of();
+        try {
+            rounds = args.length < 2 || !args[0].matches("\\d{1,6}") ? 0 : Integer.parseInt(args[0]);
+            if (rounds < 1) {
+                throw new IllegalArgumentException(args.length < 2 ? "too few arguments"
+                        : "ROUNDS must be a number of at least 1, not '" + args[0] + "'");
+            }
+            cases = Arrays.stream(args, 1, args.length).map(Case::parse).toList();
+            cases.forEach(Case::methods); // an unknown class is refused before any fork runs
+        } catch (IllegalArgumentException e) {
+            System.err.println("AlternatingForks: " + e.getMessage() + "\n" + USAGE);
             System.exit(2);
         }
-        int rounds = Integer.parseInt(args[0]);
-        List<Case> cases = Arrays.stream(args, 1, args.length).map(Case::parse).toList();
         Map<Case, Map<String, List<Fork>>> forks = new LinkedHashMap<>();
         for (int round = 1; round <= rounds; round++) {
             for (Case c : cases) {
