@@ -10,6 +10,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-10}
 jar=$root/distribution/target/pstore-gateway.jar
 classes=$root/benchmarks/target/classes
+if ! [[ $runs =~ ^[1-9][0-9]{0,3}$ ]]; then
+  echo "startup.sh: runs must be a number from 1 to 9999, not '$runs'" >&2; exit 2
+fi
+if [[ ! -f $jar || ! -d $classes ]]; then
+  echo "startup.sh: build first: mvn -B -q -pl distribution,benchmarks -am package -DskipTests" >&2; exit 2
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"   # the gateway's partition and archive are created here

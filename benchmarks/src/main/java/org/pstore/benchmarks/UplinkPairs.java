@@ -39,9 +39,9 @@ public final class UplinkPairs {
     }
 
     public static void main(String[] args) throws Exception {
-        int pairs = args.length > 0 ? Integer.parseInt(args[0]) : 40;
-        int warmUp = args.length > 1 ? Integer.parseInt(args[1]) : 50; // the JIT needs ~10,000 crashes
-        int crashes = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+        int pairs = argument(args, 0, "pairs", 40, 1);
+        int warmUp = argument(args, 1, "warm-up pairs", 50, 0); // the JIT needs ~10,000 crashes
+        int crashes = argument(args, 2, "crashes", 200, 1);
         String loadBefore = loadAverage();
         Side uplink = new Side();
         Side raw = new Side();
@@ -69,6 +69,19 @@ public final class UplinkPairs {
         System.out.printf("uplink/raw time per pair: median %.2f (p10 %.2f, p90 %.2f, min %.2f, max %.2f)%n",
                 Stats.median(ratios), Stats.quantile(ratios, 0.1), Stats.quantile(ratios, 0.9), Stats.min(ratios),
                 Stats.max(ratios));
+    }
+
+    /** Argument {@code i}, a whole number of at least {@code min}, or {@code otherwise} when absent. */
+    private static int argument(String[] args, int i, String name, int otherwise, int min) {
+        if (args.length <= i) {
+            return otherwise;
+        }
+        if (!args[i].matches("\\d{1,6}") || Integer.parseInt(args[i]) < min) {
+            System.err.println("UplinkPairs: " + name + " must be a number of at least " + min + ", not '" + args[i]
+                    + "'\nusage: UplinkPairs [pairs] [warm-up pairs] [crashes]");
+            System.exit(2);
+        }
+        return Integer.parseInt(args[i]);
     }
 
     private static void viaUplink(UplinkBatch batch, Side side) throws Exception {
